@@ -1,0 +1,165 @@
+// The klauzula command: `start` runs the API and the worker; the rest are operator tools.
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.ts';
+import { seedDemo } from './cli/demo.ts';
+import { ConfigError, readConfig } from './config.ts';
+import { addIsoDuration } from './modules/test-clocks/test-clocks-routes.ts';
+import { checkPolicyFile } from './policy/index.ts';
+
+const usage = `usage: klauzula <command>
+
+  start [--preset NAME | --policy FILE] [--port N] [--demo]   run the API and the worker
+  migrate                                                    apply database migrations
+  policy check FILE                                          validate a policy file
+  clock create [--name NAME] [--at ISO-TIME]                 create a test clock
+  clock advance CLOCK_ID (--to ISO-TIME | --by DURATION)     advance a test clock (e.g. --by P15D)
+  audit verify                                               verify the event log's hash chains
+  audit checkpoint                                           checkpoint the chain heads now
+  keys create NAME                                           create an operator API key
+  demo                                                       seed demo accounts on a test clock
+
+Environment: DATABASE_URL (PostgreSQL; else embedded PGlite in KLAUZULA_DATA_DIR, default ./data),
+KLAUZULA_PRESET (clickmeeting | quanda | myownconference | hosttracker | bookero), KLAUZULA_POLICY (file),
+PORT, HOST, KLAUZULA_PORTAL_URL, SMTP_URL, MAIL_FROM, LOG_LEVEL.
+With embedded PGlite, only one process may open the data folder: stop the server before running
+clock/audit/keys/demo commands, or use the HTTP API (/docs).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      preset: { type: 'string' },
+      policy: { type: 'string' },
+      port: { type: 'string' },
+      demo: { type: 'boolean' },
+      name: { type: 'string' },
+      at: { type: 'string' },
+      to: { type: 'string' },
+      by: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command ? 0 : 2;
+  }
+  if (command === 'policy' && sub === 'check') {
+    if (!arg) return fail('policy check needs a FILE');
+    const check = checkPolicyFile(arg);
+    if (!check.ok) {
+      console.error(check.report);
+      return 1;
+    }
+    console.log(check.summary);
+    return 0;
+  }
+
+  const config = readConfig(process.env, values);
+  const quiet = command !== 'start';
+  const app = await buildApp({ ...config, logLevel: quiet ? 'warn' : config.logLevel });
+  try {
+    switch (`${command} ${sub ?? ''}`.trim()) {
+      case 'start': {
+        const address = await app.http.listen({ host: config.host, port: config.port });
+        app.worker.start();
+        console.log(
+          `Klauzula is running at ${address} (${config.policySource}, ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`})`,
+        );
+        console.log(`API reference: ${address}/docs`);
+        if (values.demo) {
+          const demo = await seedDemo(app);
+          if (demo.apiKey) {
+            console.log(`Demo: operator API key ${demo.apiKey}`);
+            console.log(`Demo: test clock ${demo.clockId} with accounts ${demo.accounts.join(', ')}`);
+          } else console.log('Demo data already present.');
+        }
+        await new Promise<void>((resolve) => {
+          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+        });
+        return 0;
+      }
+      case 'migrate':
+        console.log('Migrations applied.');
+        return 0;
+      case 'clock create': {
+        const clock = await app.testClocks.create({
+          ...(values.name ? { name: values.name } : {}),
+          ...(values.at ? { frozenTime: parseTime(values.at) } : {}),
+        });
+        console.log(JSON.stringify(clock, null, 2));
+        return 0;
+      }
+      case 'clock advance': {
+        if (!arg) return fail('clock advance needs a CLOCK_ID');
+        if (!values.to === !values.by) return fail('give exactly one of --to and --by');
+        const current = await app.testClocks.get(arg);
+        const to = values.to ? parseTime(values.to) : addIsoDuration(current.frozenTime, values.by!);
+        const result = await app.testClocks.advance(arg, to);
+        console.log(
+          `${arg}: ${current.frozenTime.toISOString()} → ${to.toISOString()}, ${result.fired} due item(s) handled`,
+        );
+        return 0;
+      }
+      case 'audit verify': {
+        const report = await app.eventLog.verify();
+        console.log(`${report.events} events in ${report.chains} chains, ${report.checkpoints} checkpoints`);
+        if (report.lastCheckpointHash) console.log(`last checkpoint hash ${report.lastCheckpointHash}`);
+        for (const p of report.problems) console.log(`TAMPERED: ${p}`);
+        console.log(
+          report.ok ? 'OK: the event log is intact.' : `FAILED: ${report.problems.length} problem(s).`,
+        );
+        return report.ok ? 0 : 1;
+      }
+      case 'audit checkpoint': {
+        const cp = await app.eventLog.checkpoint();
+        console.log(
+          cp
+            ? `checkpoint ${cp.seq}: ${cp.chains} chain head(s), hash ${cp.hash}`
+            : 'nothing new to checkpoint',
+        );
+        return 0;
+      }
+      case 'keys create': {
+        if (!arg) return fail('keys create needs a NAME');
+        const { id, key } = await app.accounts.createApiKey({ name: arg });
+        console.log(`${id}: ${key}\n(shown once; store it now)`);
+        return 0;
+      }
+      case 'demo': {
+        const demo = await seedDemo(app);
+        console.log(demo.apiKey ? JSON.stringify(demo, null, 2) : 'Demo data already present.');
+        return 0;
+      }
+      default:
+        return fail(`unknown command "${positionals.join(' ')}"\n\n${usage}`);
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+function parseTime(text: string): Date {
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(text))
+    throw new ConfigError(`not an ISO 8601 time with a zone: "${text}" (e.g. 2026-03-17T00:00:00+01:00)`);
+  return d;
+}
+
+function fail(message: string): number {
+  console.error(`klauzula: ${message}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError || (error as { name?: string })?.name === 'AppError') {
+      console.error(`klauzula: ${(error as Error).message}`);
+      process.exit(2);
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,131 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export type Address = { street: string; postalCode: string; city: string; country: string };
+
+/** A customer account: the contracting business. Personal data of its people live in `users`. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    clockId: text('clock_id'),
+    companyName: text('company_name').notNull(),
+    taxId: text('tax_id'),
+    country: text('country').notNull(),
+    address: jsonb('address').$type<Address>(),
+    phone: text('phone'),
+    isSoleTrader: boolean('is_sole_trader').notNull().default(false),
+    registeringPerson: text('registering_person'),
+    /** Normalised company identity (tax id, else e-mail) used for one-trial / one-free-account rules. */
+    identityKey: text('identity_key').notNull(),
+    locale: text('locale').notNull(),
+    subdomain: text('subdomain'),
+    declarations: jsonb('declarations').$type<Record<string, string>>().notNull(),
+    createdAt: ts('created_at').notNull(),
+    activatedAt: ts('activated_at'),
+    contractConcludedAt: ts('contract_concluded_at'),
+    profileVersion: integer('profile_version').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('accounts_subdomain_idx').on(t.subdomain),
+    index('accounts_identity_idx').on(t.identityKey),
+    index('accounts_clock_idx').on(t.clockId),
+  ],
+);
+
+/** Every change of registration data, old and new value (QU-ACC-04, CM-ACC-08). */
+export const accountProfileChanges = pgTable(
+  'account_profile_changes',
+  {
+    accountId: text('account_id').notNull(),
+    version: integer('version').notNull(),
+    field: text('field').notNull(),
+    oldValue: jsonb('old_value'),
+    newValue: jsonb('new_value'),
+    actor: text('actor').notNull(),
+    changedAt: ts('changed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.version, t.field] })],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    email: text('email').notNull(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    role: text('role').$type<UserRole>().notNull(),
+    passwordHash: text('password_hash'),
+    status: text('status').$type<'invited' | 'pending_activation' | 'active' | 'disabled'>().notNull(),
+    emailVerifiedAt: ts('email_verified_at'),
+    failedLogins: integer('failed_logins').notNull().default(0),
+    lockedUntil: ts('locked_until'),
+    createdAt: ts('created_at').notNull(),
+    firstLoginAt: ts('first_login_at'),
+    lastLoginAt: ts('last_login_at'),
+    passwordChangedAt: ts('password_changed_at'),
+  },
+  (t) => [
+    uniqueIndex('users_email_idx').on(sql`lower(${t.email})`),
+    index('users_account_idx').on(t.accountId),
+  ],
+);
+
+export const userRoles = ['owner', 'admin', 'billing', 'member'] as const;
+export type UserRole = (typeof userRoles)[number];
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    accountId: text('account_id').notNull(),
+    userId: text('user_id').notNull(),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: ts('created_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Single-use tokens sent by e-mail: activation links, password resets, invitations. Stored hashed. */
+export const userTokens = pgTable(
+  'user_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    kind: text('kind').$type<'activation' | 'password_reset' | 'invitation'>().notNull(),
+    accountId: text('account_id').notNull(),
+    userId: text('user_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+  },
+  (t) => [index('user_tokens_user_idx').on(t.userId, t.kind)],
+);
+
+/** Keys for machine clients: the operator's product and the operator's own automation. */
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  keyHash: text('key_hash').notNull().unique(),
+  name: text('name').notNull(),
+  scope: text('scope').$type<'operator'>().notNull(),
+  createdAt: ts('created_at').notNull(),
+  revokedAt: ts('revoked_at'),
+});

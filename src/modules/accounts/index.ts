@@ -1,0 +1,73 @@
+import { sql } from 'drizzle-orm';
+import { textArray } from '../../platform/db/bulk.ts';
+import type { AccountContact } from '../lifecycle/index.ts';
+import { profileHistory, setSubdomain, toProfile, updateProfile } from './account-profile.ts';
+import { acceptInvitation, inviteUser, listUsers } from './account-users.ts';
+import { type AccountsDeps, findAccount } from './accounts-context.ts';
+import { createApiKey, resolveApiKey, revokeApiKey } from './api-keys.ts';
+import { changePassword, confirmPasswordReset, requestPasswordReset } from './passwords.ts';
+import { registerAccount } from './register-account.ts';
+import { activateAccount, logIn, logOut, resolveSession, revokeSessions } from './sign-in.ts';
+
+export type { AccountProfile, ProfileChange } from './account-profile.ts';
+export type { AccountUser } from './account-users.ts';
+export type { AccountsDeps, PasswordHasher } from './accounts-context.ts';
+export { accountErrors } from './accounts-errors.ts';
+export { type UserRole, userRoles } from './accounts-schema.ts';
+export type { ApiKeyPrincipal } from './api-keys.ts';
+export type { RegistrationResult } from './register-account.ts';
+export type { RegistrationInput } from './registration-rules.ts';
+export type { Principal, SessionGrant } from './sign-in.ts';
+export { checkTaxId } from './tax-id.ts';
+
+export type Accounts = ReturnType<typeof makeAccounts>;
+
+/** The accounts module: registration, sign-in, users and roles, company data, API keys. */
+export function makeAccounts(deps: AccountsDeps) {
+  return {
+    register: (
+      input: Parameters<typeof registerAccount>[1],
+      context: Parameters<typeof registerAccount>[2],
+    ) => registerAccount(deps, input, context),
+    activate: (token: string) => activateAccount(deps, token),
+    logIn: (input: Parameters<typeof logIn>[1]) => logIn(deps, input),
+    logOut: (token: string) => logOut(deps, token),
+    resolveSession: (token: string) => resolveSession(deps, token),
+    revokeSessions: (input: Parameters<typeof revokeSessions>[1]) => revokeSessions(deps, input),
+    changePassword: (input: Parameters<typeof changePassword>[1]) => changePassword(deps, input),
+    requestPasswordReset: (email: string) => requestPasswordReset(deps, email),
+    confirmPasswordReset: (input: Parameters<typeof confirmPasswordReset>[1]) =>
+      confirmPasswordReset(deps, input),
+    inviteUser: (input: Parameters<typeof inviteUser>[1]) => inviteUser(deps, input),
+    acceptInvitation: (input: Parameters<typeof acceptInvitation>[1]) => acceptInvitation(deps, input),
+    listUsers: (accountId: string) => listUsers(deps, accountId),
+    profile: async (accountId: string) => toProfile(await findAccount(deps, accountId)),
+    updateProfile: (input: Parameters<typeof updateProfile>[1]) => updateProfile(deps, input),
+    profileHistory: (accountId: string) => profileHistory(deps, accountId),
+    setSubdomain: (input: Parameters<typeof setSubdomain>[1]) => setSubdomain(deps, input),
+    createApiKey: (input: { name: string }) => createApiKey(deps, input),
+    resolveApiKey: (key: string) => resolveApiKey(deps, key),
+    revokeApiKey: (id: string) => revokeApiKey(deps, id),
+    /** Where to reach each account: its owner's e-mail, the account's language and name. */
+    contactsOf: async (accountIds: readonly string[]): Promise<AccountContact[]> => {
+      if (accountIds.length === 0) return [];
+      const rows = await deps.db.rows<{
+        id: string;
+        email: string;
+        locale: 'pl' | 'en';
+        company_name: string;
+      }>(sql`
+        select a.id, u.email, a.locale, a.company_name from accounts a
+        join users u on u.account_id = a.id and u.role = 'owner'
+        where a.id = any(${textArray(accountIds)})`);
+      return rows.map((r) => ({
+        accountId: r.id,
+        email: r.email,
+        locale: r.locale,
+        companyName: r.company_name,
+      }));
+    },
+    /** The test clock an account lives by (null: the real clock). */
+    clockOf: async (accountId: string) => (await findAccount(deps, accountId)).clockId,
+  };
+}

@@ -1,0 +1,12 @@
+export {
+  ACCOUNT_CHANGED,
+  type AccountContact,
+  FREE_END,
+  type Lifecycle,
+  type LifeRow,
+  makeLifecycle,
+  TRIAL_END,
+} from './lifecycle.ts';
+export { lifecycleErrors } from './lifecycle-errors.ts';
+export { type Entitlements, entitlementsOf, windowEndsAt } from './lifecycle-rules.ts';
+export { type AccountState, accountStatesList } from './lifecycle-schema.ts';

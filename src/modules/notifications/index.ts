@@ -1,0 +1,26 @@
+export {
+  MailMessage,
+  type MailTransport,
+  makeSmtpTransport,
+  messageIdFor,
+  parseSmtpUrl,
+  type SentMail,
+  type SmtpConfig,
+} from './mail-transport.ts';
+export { isPermanentMailFailure, notificationErrors } from './notifications-errors.ts';
+export {
+  formatInstant,
+  makeNotifications,
+  type NotificationRequest,
+  type Notifications,
+} from './send-notifications.ts';
+export {
+  escapeHtml,
+  isTemplateId,
+  type Locale,
+  type RenderedMail,
+  renderTemplate,
+  type TemplateId,
+  TemplateParams,
+  templateIds,
+} from './templates.ts';

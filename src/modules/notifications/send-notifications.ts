@@ -1,0 +1,81 @@
+import type { Outbox } from '../../platform/outbox/outbox.ts';
+import { type Locale, renderTemplate, type TemplateId, TemplateParams } from './templates.ts';
+
+/**
+ * Parameters a caller gives; the operator's name and the clause are filled in here, and a Date is written
+ * out in the recipient's language and the policy's time zone.
+ */
+type CallerParams<Id extends TemplateId> = {
+  [K in keyof Omit<TemplateParams[Id], 'operatorName' | 'clause'>]: string | Date;
+};
+
+/** `15 marca 2026, 14:00` / `15 March 2026, 14:00` in `timeZone`. */
+export function formatInstant(at: Date, locale: Locale, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale === 'pl' ? 'pl-PL' : 'en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+}
+
+export type NotificationRequest = {
+  [Id in TemplateId]: {
+    accountId: string | null;
+    recipient: string;
+    locale: Locale;
+    template: Id;
+    /** The clause that caused the message; lifecycle templates print it in their footer. */
+    clause: string | null;
+    dedupeKey?: string;
+    occurredAt: Date;
+    params: CallerParams<Id>;
+  };
+}[TemplateId];
+
+export type Notifications = ReturnType<typeof makeNotifications>;
+
+/**
+ * Renders messages from their templates and puts them in the outbox, inside the caller's transaction:
+ * a notice exists exactly when the change it announces was committed. A template given wrong parameters
+ * throws, which rolls that change back rather than sending a broken mail.
+ */
+export function makeNotifications(deps: {
+  outbox: Outbox;
+  operatorName: string;
+  from: string;
+  timeZone: string;
+}) {
+  async function send(requests: readonly NotificationRequest[]): Promise<string[]> {
+    return deps.outbox.enqueue(
+      requests.map((r) => {
+        const given = Object.entries(r.params as Record<string, string | Date>).map(([key, value]) => [
+          key,
+          value instanceof Date ? formatInstant(value, r.locale, deps.timeZone) : value,
+        ]);
+        const citesClause = 'clause' in TemplateParams[r.template].shape;
+        const params = {
+          ...Object.fromEntries(given),
+          operatorName: deps.operatorName,
+          ...(citesClause && r.clause ? { clause: r.clause } : {}),
+        };
+        const rendered = renderTemplate(r.template, r.locale, params as TemplateParams[typeof r.template]);
+        return {
+          accountId: r.accountId,
+          channel: 'email' as const,
+          template: r.template,
+          clause: r.clause,
+          recipient: r.recipient,
+          locale: r.locale,
+          subject: rendered.subject,
+          body: { text: rendered.text, html: rendered.html },
+          ...(r.dedupeKey ? { dedupeKey: r.dedupeKey } : {}),
+          occurredAt: r.occurredAt,
+        };
+      }),
+    );
+  }
+  return { send, from: deps.from };
+}

@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AppError } from '../../platform/errors.ts';
+import {
+  escapeHtml,
+  type Locale,
+  renderTemplate,
+  type TemplateId,
+  type TemplateParams,
+  templateIds,
+} from './templates.ts';
+
+// Values with characters that mean something in HTML, so that any unescaped parameter shows.
+const hostile = `<b>"Kowalski" & 'Syn'</b>`;
+const url = (path: string) => `https://app.example.com/${path}?token=a1&next=<x>&q="y"`;
+
+const examples: { [Id in TemplateId]: TemplateParams[Id] } = {
+  'account.activation': {
+    operatorName: `Quanda ${hostile}`,
+    companyName: `Firma ${hostile}`,
+    activationUrl: url('activate'),
+    validUntil: '15 marca 2026, 14:00',
+  },
+  'account.password_reset': {
+    operatorName: 'Quanda',
+    resetUrl: url('reset'),
+    validUntil: `jutro ${hostile}`,
+  },
+  'account.password_changed': { operatorName: `Bookero ${hostile}` },
+  'account.locked': { operatorName: 'ClickMeeting', until: `15.03.2026 14:30 ${hostile}` },
+  'account.user_invited': {
+    operatorName: 'Quanda',
+    companyName: `Żółw ${hostile}`,
+    inviteUrl: url('invite'),
+  },
+  'lifecycle.trial_ending': {
+    operatorName: 'Quanda',
+    clause: 'QU-BIL-01',
+    planName: `Pro ${hostile}`,
+    trialEndsOn: '15 marca 2026',
+  },
+  'lifecycle.trial_ended': {
+    operatorName: 'Quanda',
+    clause: 'QU-BIL-01',
+    planName: 'Pro',
+    trialEndedOn: `15 marca 2026 ${hostile}`,
+    orderUrl: url('order'),
+  },
+  'lifecycle.free_period_ended': {
+    operatorName: `Bookero ${hostile}`,
+    clause: 'BK-BIL-02',
+    endedOn: '1 kwietnia 2026',
+    upgradeUrl: url('plans'),
+  },
+};
+
+const locales: Locale[] = ['pl', 'en'];
+
+function everyRendering() {
+  return templateIds.flatMap((id) =>
+    locales.map((locale) => {
+      const params: Record<string, string> = examples[id];
+      return { id, locale, params, mail: renderTemplate(id, locale, examples[id]) };
+    }),
+  );
+}
+
+describe('renderTemplate', () => {
+  it('has an example for every template, so every template is rendered below', () => {
+    assert.deepEqual(Object.keys(examples).sort(), [...templateIds].sort());
+  });
+
+  for (const { id, locale, params, mail } of everyRendering()) {
+    it(`${id} (${locale}): fills every parameter and leaves no placeholder`, () => {
+      assert.ok(mail.subject.length > 0);
+      for (const part of [mail.subject, mail.text, mail.html]) {
+        assert.doesNotMatch(part, /\$\{|\{\{|\}\}|undefined|null|NaN|\[object /);
+      }
+      for (const [name, value] of Object.entries(params)) {
+        if (name === 'clause') continue;
+        assert.ok(mail.text.includes(value), `text lacks ${name}: ${value}`);
+        assert.ok(mail.html.includes(escapeHtml(value)), `html lacks escaped ${name}: ${value}`);
+      }
+      assert.match(mail.text, new RegExp(locale === 'pl' ? '^Dzień dobry,' : '^Hello,'));
+      assert.ok(
+        mail.text.includes(
+          locale === 'pl' ? `Zespół ${params.operatorName}` : `The ${params.operatorName} team`,
+        ),
+        'signed by the operator',
+      );
+      assert.match(mail.html, new RegExp(`^<!doctype html>\\n<html lang="${locale}">`));
+    });
+
+    it(`${id} (${locale}): escapes every parameter in the HTML part`, () => {
+      assert.ok(!mail.html.includes('<b>'), 'a raw <b> from a parameter reached the HTML');
+      assert.ok(!mail.html.includes('<x>'), 'a raw <x> from a URL reached the HTML');
+      assert.ok(!mail.html.includes(`"Kowalski"`));
+      const textWithHostile = Object.values(params).some((value) => value.includes(hostile));
+      if (textWithHostile) assert.ok(mail.html.includes(escapeHtml(hostile)));
+      for (const href of mail.html.matchAll(/<a href="([^"]*)">/g)) {
+        assert.ok(Object.values(params).map(escapeHtml).includes(href[1]!), `unexpected link ${href[1]}`);
+      }
+    });
+
+    it(`${id} (${locale}): names the clause in the footer of a lifecycle mail only`, () => {
+      const footer = locale === 'pl' ? `Podstawa: ${params.clause}` : `Basis: ${params.clause}`;
+      if (id.startsWith('lifecycle.')) {
+        assert.ok(mail.text.trimEnd().endsWith(footer), `text should end with ${footer}`);
+        assert.ok(mail.html.includes(`<small>${footer}</small>`));
+      } else {
+        assert.doesNotMatch(mail.text, /Podstawa:|Basis:/);
+      }
+    });
+  }
+
+  it('writes Polish with diacritics and English in English', () => {
+    const pl = renderTemplate('account.activation', 'pl', examples['account.activation']);
+    const en = renderTemplate('account.activation', 'en', examples['account.activation']);
+    assert.match(pl.text, /Link jest ważny do 15 marca 2026, 14:00\./);
+    assert.match(pl.html, /<a href="[^"]+">Aktywuj konto<\/a>/);
+    assert.match(en.text, /The link is valid until 15 marca 2026, 14:00\./);
+    assert.match(en.html, /<a href="[^"]+">Activate account<\/a>/);
+    assert.notEqual(pl.subject, en.subject);
+  });
+
+  it('puts a link on a line of its own in the text part', () => {
+    const mail = renderTemplate('lifecycle.trial_ended', 'pl', examples['lifecycle.trial_ended']);
+    assert.ok(mail.text.includes(`\n\n${examples['lifecycle.trial_ended'].orderUrl}\n\n`));
+  });
+
+  const invalid: { name: string; id: TemplateId; params: Record<string, unknown>; path: string }[] = [
+    {
+      name: 'a missing parameter',
+      id: 'account.locked',
+      params: { operatorName: 'Quanda' },
+      path: 'until',
+    },
+    {
+      name: 'an unknown parameter',
+      id: 'account.password_changed',
+      params: { operatorName: 'Quanda', userName: 'Jan' },
+      path: '',
+    },
+    {
+      name: 'a javascript: link',
+      id: 'account.password_reset',
+      params: { operatorName: 'Quanda', resetUrl: 'javascript:alert(1)', validUntil: 'jutro' },
+      path: 'resetUrl',
+    },
+    {
+      name: 'a line break in a value',
+      id: 'account.locked',
+      params: { operatorName: 'Quanda', until: 'jutro\nBcc: x@example.com' },
+      path: 'until',
+    },
+    {
+      name: 'an empty value',
+      id: 'account.locked',
+      params: { operatorName: '', until: 'jutro' },
+      path: 'operatorName',
+    },
+    {
+      name: 'a clause id not in the catalog form',
+      id: 'lifecycle.trial_ending',
+      params: { operatorName: 'Quanda', clause: 'art. 8.9', planName: 'Pro', trialEndsOn: 'jutro' },
+      path: 'clause',
+    },
+  ];
+  for (const c of invalid) {
+    it(`refuses ${c.name} at run time (parameters may come from JSON)`, () => {
+      assert.throws(
+        () => renderTemplate(c.id, 'pl', c.params as never),
+        (error: unknown) => {
+          assert.ok(error instanceof AppError);
+          assert.equal(error.code, 'notifications.invalid_template_params');
+          const issues = error.details?.['issues'] as { path: PropertyKey[] }[];
+          assert.ok(issues.some((issue) => issue.path.join('.') === c.path));
+          return true;
+        },
+      );
+    });
+  }
+
+  it('refuses an unknown template id or locale at run time', () => {
+    for (const [id, locale] of [
+      ['account.deleted', 'pl'],
+      ['account.locked', 'de'],
+    ]) {
+      assert.throws(() => renderTemplate(id as TemplateId, locale as Locale, examples['account.locked']), {
+        code: 'notifications.invalid_template_params',
+      });
+    }
+  });
+
+  it('makes a wrong parameter a compile error (checked by tsc, never run)', () => {
+    const compileOnly = () => {
+      // @ts-expect-error: the activation mail has no `resetUrl`
+      renderTemplate('account.activation', 'pl', { ...examples['account.password_reset'] });
+      // @ts-expect-error: `until` is missing
+      renderTemplate('account.locked', 'en', { operatorName: 'Quanda' });
+      // @ts-expect-error: a lifecycle mail must name its clause
+      renderTemplate('lifecycle.trial_ending', 'en', {
+        operatorName: 'Q',
+        planName: 'Pro',
+        trialEndsOn: 'x',
+      });
+    };
+    assert.equal(typeof compileOnly, 'function');
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapes the five characters that matter in content and quoted attributes', () => {
+    assert.equal(
+      escapeHtml(`<a href="x">Tom & 'Jerry'</a>`),
+      '&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;',
+    );
+    assert.equal(escapeHtml('Zażółć gęślą jaźń'), 'Zażółć gęślą jaźń');
+  });
+});

@@ -1,0 +1,2 @@
+export { makeTestClocks, type TestClock, type TestClocks } from './test-clocks.ts';
+export { testClockErrors } from './test-clocks-errors.ts';

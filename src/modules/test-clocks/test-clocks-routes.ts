@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { AppError } from '../../platform/errors.ts';
+import { requireOperator } from '../../platform/http/auth.ts';
+import type { HttpServer } from '../../platform/http/http-server.ts';
+import type { makeIdempotency } from '../../platform/http/idempotency.ts';
+import type { TestClock, TestClocks } from './index.ts';
+
+const Clock = z.object({
+  id: z.string(),
+  name: z.string(),
+  frozenTime: z.string(),
+  status: z.string(),
+  createdAt: z.string(),
+});
+
+function clockJson(c: TestClock): z.infer<typeof Clock> {
+  return { ...c, frozenTime: c.frozenTime.toISOString(), createdAt: c.createdAt.toISOString() };
+}
+
+const Duration = z
+  .string()
+  .regex(
+    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/,
+    'ISO 8601 duration such as P15D or PT36H',
+  );
+
+/** `P1Y2M3DT4H5M6S` added to `from` in UTC calendar terms. */
+export function addIsoDuration(from: Date, duration: string): Date {
+  const m = Duration.parse(duration).match(
+    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/,
+  )!;
+  const [, y, mo, d, h, mi, sec] = m.map((v) => Number(v ?? 0));
+  const t = new Date(from);
+  t.setUTCFullYear(t.getUTCFullYear() + y!, t.getUTCMonth() + mo!, t.getUTCDate() + d!);
+  return new Date(t.getTime() + h! * 3_600_000 + mi! * 60_000 + sec! * 1000);
+}
+
+/** HTTP for test clocks (operator only). */
+export function registerTestClockRoutes(
+  app: HttpServer,
+  deps: {
+    testClocks: TestClocks;
+    idempotent: ReturnType<typeof makeIdempotency>;
+    onAdvanced: (clockId: string) => void;
+  },
+): void {
+  const tags = ['test clocks'];
+  app.post(
+    '/v1/test-clocks',
+    {
+      schema: {
+        tags,
+        summary: 'Create a test clock',
+        body: z.strictObject({
+          name: z.string().max(100).optional(),
+          frozenTime: z.iso.datetime({ offset: true }).optional(),
+        }),
+        response: { 201: Clock },
+      },
+    },
+    async (request, reply) =>
+      deps.idempotent(request, reply, async () => {
+        requireOperator(request);
+        const clock = await deps.testClocks.create({
+          ...(request.body.name ? { name: request.body.name } : {}),
+          ...(request.body.frozenTime ? { frozenTime: new Date(request.body.frozenTime) } : {}),
+        });
+        reply.code(201);
+        return clockJson(clock);
+      }),
+  );
+
+  app.get(
+    '/v1/test-clocks/:clockId',
+    {
+      schema: {
+        tags,
+        summary: 'A test clock',
+        params: z.object({ clockId: z.string().max(60) }),
+        response: { 200: Clock },
+      },
+    },
+    async (request) => {
+      requireOperator(request);
+      return clockJson(await deps.testClocks.get(request.params.clockId));
+    },
+  );
+
+  app.post(
+    '/v1/test-clocks/:clockId/advance',
+    {
+      schema: {
+        tags,
+        summary: 'Advance a test clock; every rule that falls due for its accounts fires in time order',
+        params: z.object({ clockId: z.string().max(60) }),
+        body: z.strictObject({ to: z.iso.datetime({ offset: true }).optional(), by: Duration.optional() }),
+      },
+    },
+    async (request, reply) =>
+      deps.idempotent(request, reply, async () => {
+        requireOperator(request);
+        const { to, by } = request.body;
+        if ((to === undefined) === (by === undefined))
+          throw new AppError('request.invalid', {
+            details: { issues: [{ field: 'body', rule: 'exactly one of to, by' }] },
+          });
+        const current = await deps.testClocks.get(request.params.clockId);
+        const target = to ? new Date(to) : addIsoDuration(current.frozenTime, by!);
+        const result = await deps.testClocks.advance(request.params.clockId, target);
+        deps.onAdvanced(request.params.clockId);
+        return { clock: clockJson(result.clock), fired: result.fired };
+      }),
+  );
+}

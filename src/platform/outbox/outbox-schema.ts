@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * The transactional outbox: an effect on the outside world (a mail today; SMS and webhooks later) is
+ * written here in the same transaction as the state change that causes it, and delivered by a worker.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id'),
+    channel: text('channel').notNull(),
+    template: text('template').notNull(),
+    clause: text('clause'),
+    recipient: text('recipient').notNull(),
+    locale: text('locale').notNull(),
+    subject: text('subject').notNull(),
+    body: jsonb('body').$type<{ text: string; html?: string }>().notNull(),
+    dedupeKey: text('dedupe_key'),
+    status: text('status').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true, precision: 3 }),
+    providerMessageId: text('provider_message_id'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('outbox_dedupe_idx').on(t.dedupeKey),
+    index('outbox_pending_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('outbox_account_idx').on(t.accountId, t.createdAt),
+  ],
+);

@@ -1,0 +1,165 @@
+import { sql } from 'drizzle-orm';
+import type { Clock } from '../clock.ts';
+import { jsonRows } from '../db/bulk.ts';
+import type { Database } from '../db/database.ts';
+import type { IdGenerator } from '../ids.ts';
+
+export type OutboxMessage = {
+  accountId: string | null;
+  channel: 'email';
+  template: string;
+  clause: string | null;
+  recipient: string;
+  locale: 'pl' | 'en';
+  subject: string;
+  body: { text: string; html?: string };
+  /** At most one message per key, e.g. `trial_ended:<account>`: enqueuing it twice keeps the first. */
+  dedupeKey?: string;
+  /** Domain time of the cause (a test clock's time for sandbox accounts). */
+  occurredAt: Date;
+};
+
+export type StoredMessage = OutboxMessage & {
+  id: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  createdAt: Date;
+  sentAt: Date | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+};
+
+export type Sender = (message: StoredMessage) => Promise<{ providerMessageId: string }>;
+
+const LEASE_MS = 5 * 60_000;
+const MAX_ATTEMPTS = 8;
+
+export type Outbox = ReturnType<typeof makeOutbox>;
+
+/**
+ * The transactional outbox. `enqueue` joins the caller's transaction, so a message exists if and only if
+ * the change that caused it committed. `deliver` hands due messages to a sender outside any transaction:
+ * a claim leases the row for 5 minutes, so a crash between sending and recording re-sends after the lease
+ * with the same Message-ID (`<id@klauzula.local>`), which receivers and tests use to recognise a duplicate.
+ */
+export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator }) {
+  const { db, clock, ids } = deps;
+
+  async function enqueue(messages: readonly OutboxMessage[]): Promise<string[]> {
+    if (messages.length === 0) return [];
+    const now = clock.now();
+    const rows = messages.map((m) => ({
+      ...m,
+      id: ids.next('msg'),
+      createdAt: now,
+      dedupeKey: m.dedupeKey ?? null,
+    }));
+    await db.q.execute(sql`
+      insert into outbox (id, account_id, channel, template, clause, recipient, locale, subject, body, dedupe_key,
+                          next_attempt_at, occurred_at, created_at)
+      select id, "accountId", channel, template, clause, recipient, locale, subject, body, "dedupeKey",
+             "createdAt", "occurredAt", "createdAt"
+      from jsonb_to_recordset(${jsonRows(rows)}) as x(id text, "accountId" text, channel text, template text,
+        clause text, recipient text, locale text, subject text, body jsonb, "dedupeKey" text,
+        "occurredAt" timestamptz, "createdAt" timestamptz)
+      on conflict (dedupe_key) do nothing`);
+    return rows.map((r) => r.id);
+  }
+
+  /** Delivers what is due now; returns counts. Failed sends retry with backoff, then stay `failed`. */
+  async function deliver(
+    send: Sender,
+    options: { batchSize?: number; isPermanent?: (error: unknown) => boolean } = {},
+  ): Promise<{ sent: number; failed: number }> {
+    const now = clock.now();
+    const claimed = await db.transaction(async () => {
+      const rows = await db.rows<OutboxRow>(sql`
+        update outbox set next_attempt_at = ${new Date(now.getTime() + LEASE_MS).toISOString()}, attempts = attempts + 1
+        where id in (select id from outbox where status = 'pending' and next_attempt_at <= ${now.toISOString()}
+                     order by next_attempt_at limit ${options.batchSize ?? 50} for update skip locked)
+        returning *`);
+      return rows.map(fromRow);
+    });
+    let sent = 0;
+    let failed = 0;
+    for (const message of claimed) {
+      try {
+        const { providerMessageId } = await send(message);
+        await db.q.execute(sql`
+          update outbox set status = 'sent', sent_at = ${clock.now().toISOString()},
+                 provider_message_id = ${providerMessageId}, last_error = null
+          where id = ${message.id}`);
+        sent++;
+      } catch (error) {
+        failed++;
+        const giveUp = message.attempts >= MAX_ATTEMPTS || (options.isPermanent?.(error) ?? false);
+        const retryAt = new Date(clock.now().getTime() + 30_000 * 2 ** message.attempts);
+        await db.q.execute(sql`
+          update outbox set status = ${giveUp ? 'failed' : 'pending'}, next_attempt_at = ${retryAt.toISOString()},
+                 last_error = ${String((error as Error)?.message ?? error).slice(0, 2000)}
+          where id = ${message.id}`);
+      }
+    }
+    return { sent, failed };
+  }
+
+  async function list(
+    filter: { accountId?: string; recipient?: string; limit?: number } = {},
+  ): Promise<StoredMessage[]> {
+    const rows = await db.rows<OutboxRow>(sql`
+      select * from outbox
+      where (${filter.accountId ?? null}::text is null or account_id = ${filter.accountId ?? null})
+        and (${filter.recipient ?? null}::text is null or lower(recipient) = lower(${filter.recipient ?? null}))
+      order by created_at, id limit ${filter.limit ?? 100}`);
+    return rows.map(fromRow);
+  }
+
+  async function get(id: string): Promise<StoredMessage | null> {
+    const [row] = await db.rows<OutboxRow>(sql`select * from outbox where id = ${id}`);
+    return row ? fromRow(row) : null;
+  }
+
+  return { enqueue, deliver, list, get };
+}
+
+type OutboxRow = {
+  id: string;
+  account_id: string | null;
+  channel: 'email';
+  template: string;
+  clause: string | null;
+  recipient: string;
+  locale: 'pl' | 'en';
+  subject: string;
+  body: { text: string; html?: string };
+  dedupe_key: string | null;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  occurred_at: Date;
+  created_at: Date;
+  sent_at: Date | null;
+  provider_message_id: string | null;
+  last_error: string | null;
+};
+
+function fromRow(r: OutboxRow): StoredMessage {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    channel: r.channel,
+    template: r.template,
+    clause: r.clause,
+    recipient: r.recipient,
+    locale: r.locale,
+    subject: r.subject,
+    body: r.body,
+    ...(r.dedupe_key ? { dedupeKey: r.dedupe_key } : {}),
+    status: r.status,
+    attempts: r.attempts,
+    occurredAt: new Date(r.occurred_at),
+    createdAt: new Date(r.created_at),
+    sentAt: r.sent_at ? new Date(r.sent_at) : null,
+    providerMessageId: r.provider_message_id,
+    lastError: r.last_error,
+  };
+}

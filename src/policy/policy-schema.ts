@@ -1,0 +1,1349 @@
+/**
+ * The policy: an operator's Terms of Service, Privacy Policy and DPA as one typed, validated document.
+ *
+ * Every number a catalog clause needs lives here, not in code. Objects are strict (an unknown key is an
+ * error, so a typo never silently falls back to a default), durations are whole non-negative numbers,
+ * money is a decimal string with a currency, and `Policy`'s cross-field checks catch references that do
+ * not resolve (plan codes, feature codes, currencies) before any rule reads the policy.
+ *
+ * Conventions the rules rely on:
+ * - "after N days" thresholds mean "more than N days": `blockAfterOverdueDays: 5` blocks on day 6 (QU-LIF-01).
+ * - A `DayCount` is either `{ days }` (calendar days) or `{ businessDays }` (on `locale.businessCalendar`).
+ * - `null` means "the policy has no such rule" (e.g. `trial: null`, `availability.guarantee: null`).
+ * - A limit absent from a plan's `limits` is unlimited; every limit code must be declared in `entitlements`.
+ */
+import { z } from 'zod';
+import {
+  isCountryCode,
+  isEeaCountry,
+  isIsoDate,
+  isKnownCurrency,
+  isTimeZone,
+  minorUnitsOf,
+} from './iso-codes.ts';
+
+type Ctx = z.core.$RefinementCtx;
+
+/**
+ * Adds a cross-field issue. `expected` is the phrase the formatter prints; `found` overrides the default
+ * description of the value at `path` (for problems with a key rather than its value).
+ */
+function reportIssue(ctx: Ctx, path: (string | number)[], expected: string, found?: string): void {
+  ctx.addIssue({ code: 'custom', path, message: `expected ${expected}`, params: { expected, found } });
+}
+
+// Primitives
+
+const Text = z.string().trim().min(1);
+
+/** A machine code: lower snake case, e.g. `professional_200`, `trial_ended`, `sms_reminders`. */
+export const Code = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, { error: 'a lower_snake_case code like "professional_200"' });
+
+/** A catalog clause id, e.g. `QU-BIL-01`. */
+export const ClauseId = z
+  .string()
+  .regex(/^[A-Z]{2,4}-[A-Z]{3}-\d{2}$/, { error: 'a clause id like "QU-BIL-01"' });
+
+/** Whole days, hours, months or counts: non-negative integers. */
+export const Days = z.number().int().min(0);
+export const Hours = z.number().int().min(0);
+export const Months = z.number().int().min(0);
+export const Count = z.number().int().min(0);
+
+export const IsoDate = z.string().refine(isIsoDate, { error: 'a date written YYYY-MM-DD' });
+export const CountryCode = z.string().refine(isCountryCode, { error: 'an ISO 3166 country code like "PL"' });
+export const CurrencyCode = z
+  .string()
+  .refine(isKnownCurrency, { error: 'an ISO 4217 currency code like "PLN"' });
+export const TimeZone = z.string().refine(isTimeZone, { error: 'an IANA time zone like "Europe/Warsaw"' });
+export const Email = z.email({ error: 'an e-mail address' });
+export const Url = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+export const Hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, {
+  error: 'a domain like "onquanda.com"',
+});
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time written HH:MM' });
+
+/** A non-negative decimal amount written as a string, e.g. `'123.00'`; never a float. */
+export const DecimalString = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, { error: 'a decimal string like "123.00" (quoted, no sign)' });
+
+function fractionDigits(decimal: string): number {
+  return decimal.split('.')[1]?.length ?? 0;
+}
+
+function checkMinorUnits(ctx: Ctx, path: (string | number)[], amount: string, currency: string): void {
+  if (!isKnownCurrency(currency)) return;
+  const digits = minorUnitsOf(currency);
+  if (fractionDigits(amount) > digits) {
+    reportIssue(ctx, path, `an amount in whole ${currency} minor units (at most ${digits} decimal places)`);
+  }
+}
+
+/** An amount of money: `{ amount: '100.00', currency: 'CZK' }`, in whole minor units of the currency. */
+export const Money = z
+  .strictObject({ amount: DecimalString, currency: CurrencyCode })
+  .superRefine((money, ctx) => checkMinorUnits(ctx, ['amount'], money.amount, money.currency));
+export type Money = z.infer<typeof Money>;
+
+/** A percentage written as a decimal string, e.g. VAT `'23'`. */
+export const PercentString = DecimalString.refine((value) => Number(value) <= 100, {
+  error: 'a percentage between "0" and "100"',
+});
+
+function exactlyOneOf<K extends string>(keys: readonly K[]) {
+  return (value: Partial<Record<K, unknown>>, ctx: Ctx) => {
+    const present = keys.filter((key) => value[key] !== undefined);
+    if (present.length !== 1) {
+      reportIssue(ctx, [], `exactly one of ${keys.join(', ')}`);
+    }
+  };
+}
+
+/** A deadline in calendar days or in business days of `locale.businessCalendar`. */
+export const DayCount = z
+  .strictObject({ days: Days.optional(), businessDays: Days.optional() })
+  .superRefine(exactlyOneOf(['days', 'businessDays']));
+export type DayCount = z.infer<typeof DayCount>;
+
+/** An ISO-8601-like period for retention: exactly one of days, months or years. */
+export const RetentionPeriod = z
+  .strictObject({
+    days: Days.optional(),
+    months: Months.optional(),
+    years: z.number().int().min(0).optional(),
+  })
+  .superRefine(exactlyOneOf(['days', 'months', 'years']));
+export type RetentionPeriod = z.infer<typeof RetentionPeriod>;
+
+export const Language = z.enum(['pl', 'en']);
+export type Language = z.infer<typeof Language>;
+
+/** Text published in both languages of the product. */
+export const LocalizedText = z.strictObject({ pl: Text, en: Text });
+export type LocalizedText = z.infer<typeof LocalizedText>;
+
+/** How a customer is recognised across registrations (trial and free-account limits). */
+export const IdentityKey = z.enum(['email', 'tax_id', 'company_name', 'phone', 'payment_fingerprint']);
+export type IdentityKey = z.infer<typeof IdentityKey>;
+
+export const Channel = z
+  .strictObject({
+    kind: z.enum(['email', 'contact_form', 'chat', 'letter', 'account_settings', 'phone']),
+    address: Text.nullable(),
+  })
+  .superRefine((channel, ctx) => {
+    if (channel.kind === 'email' && !z.email().safeParse(channel.address).success) {
+      reportIssue(ctx, ['address'], 'an e-mail address for an email channel');
+    }
+  });
+export type Channel = z.infer<typeof Channel>;
+
+// Operator and locale
+
+export const Address = z.strictObject({
+  street: Text,
+  postalCode: Text,
+  city: Text,
+  country: CountryCode,
+});
+
+export const Operator = z.strictObject({
+  legalName: Text,
+  tradeName: Text,
+  address: Address.nullable(),
+  country: CountryCode.nullable(),
+  taxId: z.strictObject({ scheme: z.enum(['NIP', 'ICO', 'VAT', 'other']), value: Text }).nullable(),
+  companyRegistry: Text.nullable(),
+  website: Url,
+  contact: z.strictObject({
+    general: Email.nullable(),
+    support: Email.nullable(),
+    privacy: Email.nullable(),
+  }),
+  /** Data protection officer or the privacy contact that stands in for one. */
+  dpo: z.strictObject({ name: Text.nullable(), email: Email, postalAddress: Text.nullable() }).nullable(),
+  supervisoryAuthority: z.strictObject({ name: LocalizedText, address: Text, website: Url }).nullable(),
+});
+export type Operator = z.infer<typeof Operator>;
+
+export const Locale = z.strictObject({
+  timeZone: TimeZone,
+  /** Public holidays for business-day deadlines; 'none' counts Monday to Friday only. */
+  businessCalendar: z.enum(['PL', 'CZ', 'none']),
+  languages: z.array(Language).min(1),
+  defaultLanguage: Language,
+  currency: CurrencyCode,
+});
+export type Locale = z.infer<typeof Locale>;
+
+// Legal documents
+
+export const DocumentKind = z.enum(['terms', 'privacy', 'dpa', 'partner_terms', 'cookies']);
+export type DocumentKind = z.infer<typeof DocumentKind>;
+
+export const LegalDocument = z.strictObject({
+  kind: DocumentKind,
+  version: Text,
+  effectiveFrom: IsoDate,
+  title: LocalizedText,
+  requiredAtRegistration: z.boolean(),
+  url: Url.nullable(),
+  archived: z.array(z.strictObject({ version: Text, validUntil: IsoDate, url: Url.nullable() })),
+});
+export type LegalDocument = z.infer<typeof LegalDocument>;
+
+// Registration and trial
+
+export const Registration = z.strictObject({
+  requireBusinessDeclaration: z.boolean(),
+  requireAdultDeclaration: z.boolean(),
+  requireLegalCapacityDeclaration: z.boolean(),
+  /** A legal person must name the natural person registering on its behalf. */
+  requireRegisteringPerson: z.boolean(),
+  requirePhone: z.boolean(),
+  requireTaxId: z.boolean(),
+  /** A nickname may stand in for the real name. */
+  allowNickname: z.boolean(),
+  /** Record whether a natural-person business registers (it may get consumer-like rights). */
+  flagSoleTraders: z.boolean(),
+  contractConcludedAt: z.enum(['registration', 'activation', 'first_login_after_activation']),
+  activationLink: z.strictObject({ required: z.boolean(), validHours: Hours }),
+  subdomain: z.strictObject({
+    enabled: z.boolean(),
+    writeOnce: z.boolean(),
+    baseDomain: Hostname.nullable(),
+  }),
+  /** At most this many free accounts per customer, matched on `freeAccountIdentityKeys`; null = no limit. */
+  freeAccountsPerCustomer: z.number().int().min(1).nullable(),
+  freeAccountIdentityKeys: z.array(IdentityKey),
+  /** Route sign-ups matching a customer previously removed for breach to manual review. */
+  screenAgainstRefusalList: z.boolean(),
+  /** Whether the account's public profile page is public by default; null when there is none. */
+  publicProfileByDefault: z.boolean().nullable(),
+  /** The clause recorded as the cause of registration, activation and contract conclusion events. */
+  clause: ClauseId,
+});
+export type Registration = z.infer<typeof Registration>;
+
+export const Trial = z.strictObject({
+  enabled: z.boolean(),
+  days: Days,
+  /**
+   * 'trial_plan': the account gets `planCode` (kind 'trial') and then `afterTrialPlanCode`.
+   * 'chosen_plan_free': the first `days` of whichever plan the customer chose are free; `planCode` is the
+   * plan preselected at sign-up and `afterTrialPlanCode` is null (unpaid afterwards → `dunning`).
+   */
+  mode: z.enum(['trial_plan', 'chosen_plan_free']),
+  planCode: Code,
+  afterTrialPlanCode: Code.nullable(),
+  perCustomer: z.number().int().min(1),
+  identityKeys: z.array(IdentityKey).min(1),
+  providerMayEndEarly: z.boolean(),
+  earlyEndNoticeRequired: z.boolean(),
+  /** Clauses recorded as the cause of trial events: its length/end, and refusing a second trial. */
+  clauses: z.strictObject({ length: ClauseId, onePerCustomer: ClauseId.nullable() }),
+});
+export type Trial = z.infer<typeof Trial>;
+
+export const FreePlans = z.strictObject({
+  /** Free accounts always end: then every free plan must state a finite `freePeriodDays`. */
+  timeLimited: z.boolean(),
+  providerMayEndAnytime: z.boolean(),
+  /** Notice (with an export link) before the provider deletes a free account; null if none is given. */
+  deletionNoticeDays: Days.nullable(),
+});
+export type FreePlans = z.infer<typeof FreePlans>;
+
+// Entitlements, plans, add-ons, packs
+
+/** The vocabulary plans are built from: feature codes, limit codes and consumable balances. */
+export const EntitlementCatalog = z.strictObject({
+  features: z.array(
+    z.strictObject({
+      code: Code,
+      name: LocalizedText,
+      /** Allowed only on paid plans (never trial, trial_ended or free). */
+      paidOnly: z.boolean(),
+    }),
+  ),
+  limits: z.array(
+    z.strictObject({
+      code: Code,
+      name: LocalizedText,
+      unit: z.enum(['count', 'gigabytes', 'hours', 'minutes']),
+    }),
+  ),
+  /** Consumable balances topped up by packs (SMS, dial-in minutes). */
+  balances: z.array(z.strictObject({ code: Code, name: LocalizedText })),
+});
+export type EntitlementCatalog = z.infer<typeof EntitlementCatalog>;
+
+export const BillingPeriod = z.enum(['monthly', 'annual']);
+export type BillingPeriod = z.infer<typeof BillingPeriod>;
+
+/** Net prices by currency, e.g. `{ PLN: '99.00', EUR: '23.00' }`. */
+export const PriceList = z.record(z.string(), DecimalString).superRefine((prices, ctx) => {
+  for (const [currency, amount] of Object.entries(prices)) {
+    if (!isKnownCurrency(currency)) {
+      reportIssue(ctx, [currency], 'an ISO 4217 currency code like "PLN" as the key', `key "${currency}"`);
+    } else {
+      checkMinorUnits(ctx, [currency], amount, currency);
+    }
+  }
+});
+
+export const Prices = z.strictObject({ monthly: PriceList.optional(), annual: PriceList.optional() });
+export type Prices = z.infer<typeof Prices>;
+
+export const PlanKind = z.enum(['trial', 'trial_ended', 'free', 'paid']);
+export type PlanKind = z.infer<typeof PlanKind>;
+
+export const Plan = z.strictObject({
+  code: Code,
+  kind: PlanKind,
+  name: LocalizedText,
+  features: z.array(Code),
+  limits: z.record(z.string(), Count),
+  /** Length of a free account on this plan (free plans only). */
+  freePeriodDays: z.number().int().min(1).optional(),
+  /** The plan whose scope this one copies (Quanda's Trial = PROFESIONAL 200 minus paid-only features). */
+  scopeOf: Code.optional(),
+  prices: Prices.optional(),
+  /** The clause recorded when this plan's own rules fire (e.g. a free plan running out: CM-ACC-04). */
+  clause: ClauseId.optional(),
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const AddOn = z.strictObject({
+  code: Code,
+  name: LocalizedText,
+  features: z.array(Code),
+  limitIncrements: z.record(z.string(), Count),
+  prices: Prices,
+  renewsWithSubscription: z.boolean(),
+  cardPaymentOnly: z.boolean(),
+  /** The first charge covers only the rest of the current period (day count per `billing.dayCount`). */
+  firstChargeProrated: z.boolean(),
+});
+export type AddOn = z.infer<typeof AddOn>;
+
+export const ConsumablePack = z.strictObject({
+  code: Code,
+  name: LocalizedText,
+  balance: Code,
+  quantity: z.number().int().min(1),
+  price: Money,
+  refundable: z.boolean(),
+  /** Days the bought units stay usable; null = while the account exists. */
+  expiresAfterDays: Days.nullable(),
+  recurringPurchase: z.boolean(),
+});
+export type ConsumablePack = z.infer<typeof ConsumablePack>;
+
+// Billing
+
+export const Vat = z.strictObject({
+  domesticCountry: CountryCode,
+  domesticRatePercent: PercentString,
+  euBusiness: z.enum(['reverse_charge', 'domestic_rate']),
+  euConsumer: z.enum(['destination_rate', 'domestic_rate']),
+  nonEu: z.enum(['outside_scope', 'domestic_rate']),
+  /** Zero-rating an EU business requires a VIES-valid VAT id. */
+  viesCheckRequired: z.boolean(),
+  rateAt: z.enum(['issue_date', 'supply_date']),
+});
+export type Vat = z.infer<typeof Vat>;
+
+export const Withdrawal = z.strictObject({
+  days: Days,
+  eligibility: z.enum(['all_customers', 'eligible_sole_traders']),
+  countsFrom: z.enum(['contract_conclusion', 'later_of_conclusion_and_first_payment']),
+  refund: z.enum(['all_payments', 'all_payments_minus_fee']),
+  refundWithinDays: Days,
+});
+export type Withdrawal = z.infer<typeof Withdrawal>;
+
+export const PaymentProvider = z.strictObject({
+  id: Code,
+  name: Text,
+  usage: z.array(z.enum(['one_off', 'recurring'])).min(1),
+  /** The only card data the operator keeps; the provider holds the rest. */
+  storedCardFields: z.array(z.enum(['last4', 'provider_card_id', 'expiry'])),
+});
+export type PaymentProvider = z.infer<typeof PaymentProvider>;
+
+export const Billing = z.strictObject({
+  prepaid: z.boolean(),
+  periods: z.array(BillingPeriod).min(1),
+  autoRenew: z.boolean(),
+  pricesAreNet: z.boolean(),
+  /** Pro-rata arithmetic: actual calendar days, or 30-day months and 360-day years. */
+  dayCount: z.enum(['calendar', '30/360']),
+  /**
+   * Monthly periods run from the activation date ('anniversary') or are aligned to day 1 or 15 of the
+   * month ('fixed_day'), the first partial month then being charged pro rata. Annual periods always run
+   * for a year from activation.
+   */
+  monthlyAnchor: z.enum(['anniversary', 'fixed_day']),
+  monthlyAnchorDay: z.union([z.literal(1), z.literal(15)]).nullable(),
+  firstMonthlyPeriod: z.enum(['full', 'prorated_to_anchor']),
+  invoiceTiming: z.enum(['after_payment', 'ahead_with_terms']),
+  paymentTermsDays: Days.nullable(),
+  /** Days before a renewed period starts that its invoice is issued, per billing period. */
+  renewalInvoiceLeadDays: z.strictObject({ monthly: Days, annual: Days }).nullable(),
+  firstInvoiceMaxDays: Days.nullable(),
+  invoiceDeemedDeliveredBusinessDays: Days.nullable(),
+  provenLateDeliveryExtendsDueDate: z.boolean(),
+  renewalReminderLeadDays: Days.nullable(),
+  overpayment: z.enum(['credit_future_charges', 'refund']),
+  partialPaymentRenews: z.boolean(),
+  planChanges: z.strictObject({
+    upgrade: z.enum(['immediate_prorated', 'next_period']),
+    downgrade: z.enum(['next_period', 'immediate_credit']),
+    downgradeMinDaysSinceLastChange: Days.nullable(),
+  }),
+  /** The seller's VAT treatment; null when the seed names no seller country to base it on. */
+  vat: Vat.nullable(),
+  /** Closed list of reasons a refund may carry; any other refund is refused. */
+  refundReasonCodes: z.array(Code),
+  handlingFees: z.strictObject({ withdrawal: Money.nullable(), termsObjectionRefund: Money.nullable() }),
+  withdrawal: Withdrawal.nullable(),
+  paymentProviders: z.array(PaymentProvider),
+});
+export type Billing = z.infer<typeof Billing>;
+
+// Lifecycle
+
+export const Dunning = z.strictObject({
+  /** The day overdue counting starts from. */
+  overdueFrom: z.enum(['invoice_due_date', 'paid_period_end']),
+  /** Paid functions restricted (login and export stay) once overdue more than N days; null = never. */
+  restrictAfterOverdueDays: Days.nullable(),
+  /** All access blocked (content kept) once overdue more than N days. */
+  blockAfterOverdueDays: Days.nullable(),
+  /** Account soft-deleted (no access, data kept) once overdue more than N days. */
+  softDeleteAfterOverdueDays: Days.nullable(),
+  /** Account and all data permanently deleted once overdue more than N days. */
+  hardDeleteAfterOverdueDays: Days.nullable(),
+  /** The provider may terminate and delete once unpaid more than N days (a right, not automatic). */
+  unpaidDeleteAfterDays: Days.nullable(),
+  preDeleteWarningDays: Days.nullable(),
+  restoreAccessOnFullPayment: z.boolean(),
+});
+export type Dunning = z.infer<typeof Dunning>;
+
+export const Suspension = z.strictObject({
+  maxDays: z.number().int().min(1),
+  /** Automatic reactivation (and its charge) must fall while the card on file is still valid. */
+  notPastCardExpiry: z.boolean(),
+  startsAt: z.enum(['next_unpaid_period', 'immediately']),
+  onReactivationFailure: z.enum(['expire', 'block']),
+});
+export type Suspension = z.infer<typeof Suspension>;
+
+export const Restore = z.strictObject({
+  /** Days a liquidated or terminated account can still be restored; null = deletion is irreversible. */
+  liquidatedDays: Days.nullable(),
+  /** Days an expired (unpaid) account can be restored before the contract ends and data are purged. */
+  expiredDays: Days.nullable(),
+  requiresNextPeriodPayment: z.boolean(),
+  providerMayRefuse: z.boolean(),
+  /** Restore by staff only with a recorded written agreement, while overdue in (from, until] days. */
+  writtenAgreementWindow: z.strictObject({ fromOverdueDays: Days, untilOverdueDays: Days }).nullable(),
+});
+export type Restore = z.infer<typeof Restore>;
+
+export const Termination = z.strictObject({
+  customerPaidEffective: z.enum(['end_of_billing_period', 'end_of_prepaid_period', 'immediate']),
+  customerFreeEffective: z.enum(['immediate', 'end_of_billing_period']),
+  customerRefund: z.enum(['none', 'prorated']),
+  providerWithoutCause: z.enum(['not_allowed', 'with_notice', 'immediate_with_prorated_refund']),
+  providerNoticeMinDays: Days.nullable(),
+  providerNoticeRefund: z.enum(['none', 'prorated']),
+  /** After a block for misuse, days the customer has to clarify before the provider may terminate. */
+  blockedClarificationDays: Days.nullable(),
+  /** Closed list of important reasons to terminate an eligible user (empty = no such restriction). */
+  eligibleUserImportantReasons: z.array(Code),
+  confirmationEmailRequired: z.boolean(),
+  discontinuationNoticeDays: Days.nullable(),
+});
+export type Termination = z.infer<typeof Termination>;
+
+// Retention
+
+export const RetentionTrigger = z.enum([
+  'contract_end',
+  'last_use',
+  'opt_out',
+  'event_date',
+  'state_entered',
+  'created',
+  'last_modified',
+  'paid_period_end',
+  'identifier_expiry',
+  'case_closed',
+]);
+export type RetentionTrigger = z.infer<typeof RetentionTrigger>;
+
+export const RetentionCategory = z.strictObject({
+  id: Code,
+  clause: ClauseId,
+  name: LocalizedText,
+  /** Whose data: the operator's own (controller) or the customer's entrusted data (processor). */
+  role: z.enum(['controller', 'processor']),
+  /** Entity states in scope, e.g. campaigns in `ready_to_send` or `paused`. */
+  states: z.array(Code).optional(),
+  /** Only items that were never sent (Quanda's draft campaigns). */
+  neverSent: z.boolean().optional(),
+  trigger: RetentionTrigger,
+  /** The state whose entry starts the clock (trigger 'state_entered'). */
+  state: Code.optional(),
+  period: RetentionPeriod,
+  /** Never act before the contract has ended, even if the period from the trigger has passed. */
+  notBeforeContractEnd: z.boolean().optional(),
+  /** 'review' asks the holder to confirm continued use; data are then deleted only on request. */
+  action: z.enum(['delete', 'anonymise', 'review']),
+  keepFields: z.array(Code),
+  keepReason: Text.nullable(),
+  warnBeforeDays: Days.nullable(),
+});
+export type RetentionCategory = z.infer<typeof RetentionCategory>;
+
+export const Retention = z.strictObject({
+  categories: z.array(RetentionCategory),
+  backups: z.strictObject({
+    perDay: Count,
+    /** Days purged data may survive in encrypted backups; null when the seed states none. */
+    retentionDays: Days.nullable(),
+    encrypted: z.boolean(),
+    usableToRestorePurgedAccounts: z.boolean(),
+  }),
+});
+export type Retention = z.infer<typeof Retention>;
+
+// Privacy: data subjects, processor side
+
+export const DataSubjectRequests = z.strictObject({
+  responseDays: Days,
+  /** Answer by the earlier of `responseDays` and one calendar month from receipt (GDPR art. 12(3)). */
+  capAtOneCalendarMonth: z.boolean(),
+  extensionMonths: z.number().int().min(0).max(2),
+  /** Deadline for erasure when shorter than the general one; null = `responseDays`. */
+  erasureDeadline: DayCount.nullable(),
+  /** Fields kept under legal hold after an erasure or anonymisation. */
+  legalHoldFields: z.array(Code),
+  legalHoldReason: Text.nullable(),
+  restrictionAccuracyCheckMaxDays: Days.nullable(),
+  portabilityFormat: z.enum(['csv', 'json']),
+  firstCopyFree: z.boolean(),
+  identityDocumentsDeletedOnClose: z.boolean(),
+  /** Requests about entrusted data (the customer is controller) are routed to the customer. */
+  routeEntrustedDataRequestsToCustomer: z.boolean(),
+  channels: z.array(Channel).min(1),
+});
+export type DataSubjectRequests = z.infer<typeof DataSubjectRequests>;
+
+export const SubProcessor = z.strictObject({
+  id: Code,
+  name: Text,
+  address: Text.nullable(),
+  purpose: LocalizedText,
+  location: CountryCode,
+  safeguard: z.enum(['adequacy', 'scc', 'eea']),
+  /** 'all' customers, or only those who switched on an integration: 'integration:<id>'. */
+  scope: z.string().regex(/^(all|integration:[a-z][a-z0-9_]*)$/, { error: '"all" or "integration:<id>"' }),
+  agreementRecorded: z.boolean(),
+});
+export type SubProcessor = z.infer<typeof SubProcessor>;
+
+export const Processor = z.strictObject({
+  dpaAppliesTo: z.enum(['all_customers', 'eea_or_gdpr_customers']),
+  entrustedCategories: z.array(Code).min(1),
+  /** Customer-defined fields are recorded as "other data set by the customer". */
+  customFieldsRecorded: z.boolean(),
+  instructionsInWriting: z.boolean(),
+  instructionTargetHours: Hours.nullable(),
+  deletionAfterEndDays: Days.nullable(),
+  deletionIncludesBackups: z.boolean(),
+  deletionCertificate: z.boolean(),
+  auditNoticeMinDays: Days.nullable(),
+  auditCosts: z.enum(['customer_unless_breach', 'not_stated']),
+  locationRequestReplyDays: Days.nullable(),
+  staffAccess: z.enum(['ticket_scoped', 'data_subject_consent', 'need_to_know']),
+  subProcessorChanges: z
+    .strictObject({
+      objectionWindow: DayCount,
+      countsFrom: z.enum(['deemed_delivery', 'notice_sent']),
+      objectionEffect: z.enum(['blocks_for_customer', 'blocks_if_justified']),
+    })
+    .nullable(),
+  subProcessors: z.array(SubProcessor),
+});
+export type Processor = z.infer<typeof Processor>;
+
+// Complaints, availability, partners
+
+export const Complaints = z.strictObject({
+  channels: z.array(Channel).min(1),
+  requiredFields: z.array(Code),
+  anonymousAllowed: z.boolean(),
+  incomplete: z.enum(['request_completion', 'reject']),
+  statusUpdateDeadline: DayCount.nullable(),
+  decisionDeadline: DayCount.nullable(),
+  privacyAndSecurityAnswerDeadline: DayCount.nullable(),
+  escalateDaysBeforeDeadline: Days.nullable(),
+  unansweredMeans: z.enum(['accepted', 'no_presumption']),
+});
+export type Complaints = z.infer<typeof Complaints>;
+
+export const Availability = z.strictObject({
+  guarantee: z
+    .strictObject({
+      targetPercent: z.number().min(0).max(100),
+      measuredOver: z.enum(['billing_period', 'calendar_month']),
+      creditFormula: z.enum(['excess_downtime_share_of_invoice']),
+      creditCurrency: CurrencyCode,
+      claimDays: Days,
+      claimCountsFrom: z.enum(['period_end', 'breach_detected']),
+      excluded: z.array(
+        z.enum([
+          'announced_maintenance',
+          'force_majeure',
+          'third_party',
+          'fair_use_suspension',
+          'arrears_suspension',
+        ]),
+      ),
+    })
+    .nullable(),
+  maintenance: z.strictObject({
+    noticeMinHours: Hours.nullable(),
+    /** Only windows longer than this need notice (0 = every planned window). */
+    noticeRequiredAboveHours: Hours,
+    maxWindowsPerMonth: Count.nullable(),
+    maxWindowHours: Hours.nullable(),
+    carryOverUnusedMonths: z.boolean(),
+    carryOverCapHours: Hours.nullable(),
+    outsideWorkingHours: z.boolean(),
+    workingHours: z
+      .strictObject({
+        weekdays: z.array(z.number().int().min(1).max(7)).min(1),
+        from: ClockTime,
+        to: ClockTime,
+      })
+      .nullable(),
+    channels: z.array(z.enum(['email', 'website', 'in_app'])).min(1),
+  }),
+  outage: z.strictObject({ notifyAfterHours: Hours, noticeLagMinutes: Count }).nullable(),
+  /** The functions whose simultaneous unavailability is a material defect. */
+  materialDefectWhenAllDown: z.array(Code),
+});
+export type Availability = z.infer<typeof Availability>;
+
+export const PartnerProgram = z.strictObject({
+  commissionPercent: z.number().gt(0).max(100),
+  recurring: z.boolean(),
+  commissionBase: z.enum(['amount_paid_gross', 'amount_paid_net']),
+  settlementCurrency: CurrencyCode,
+  exchangeRateSource: Text,
+  accrual: z.enum(['month_end']),
+  payoutThreshold: Money,
+  /** 'exceeds' pays only above the threshold; 'reaches' pays at the threshold too. */
+  payoutThresholdRule: z.enum(['reaches', 'exceeds']),
+  payoutInvoiceMinTermDays: Days,
+  riskHoldMaxMonths: Months,
+  inactivityCloseMonths: Months,
+  claimWindowDaysAfterTermination: Days,
+  termsObjectionDays: Days,
+  documentResponseDays: Days,
+  /** Lifetime of the referral cookie, declared in the cookie register. */
+  referralCookieDays: z.number().int().min(1),
+  liabilityCapLookbackMonths: Months,
+  searchAdsNeedApproval: z.boolean(),
+  causeGrounds: z.array(Code),
+});
+export type PartnerProgram = z.infer<typeof PartnerProgram>;
+
+// Notifications and changes
+
+export const Notifications = z.strictObject({
+  /** Notices are deemed delivered this many days after sending; null = on delivery. */
+  deemedDeliveryDays: Days.nullable(),
+  /** A proven earlier delivery never shortens a customer's window when false. */
+  provenEarlierDeliveryShortensCustomerWindows: z.boolean(),
+  breachNotifyHours: z.strictObject({ customers: Hours.nullable(), authority: Hours.nullable() }),
+  channels: z.array(z.enum(['email', 'sms', 'in_app', 'letter'])).min(1),
+  /** Alerts go only to contacts their holders have confirmed. */
+  confirmedContactsOnly: z.boolean(),
+  /** The only fields an SMS gateway may receive. */
+  smsGatewayFields: z.array(Code),
+  /** Service and practice-change notices are transactional: sent despite a marketing opt-out. */
+  serviceNoticesIgnoreMarketingOptOut: z.boolean(),
+});
+export type Notifications = z.infer<typeof Notifications>;
+
+export const Objection = z.strictObject({
+  window: DayCount,
+  countsFrom: z.enum(['deemed_delivery', 'effective_date', 'notice_sent']),
+  consequence: z.enum([
+    'provider_may_close_account',
+    'customer_terminates_on_old_terms',
+    'customer_may_terminate',
+  ]),
+  refund: z.enum(['none', 'unused_prepaid_minus_fee_if_material_provider_change', 'unused_prepaid_prorated']),
+  keepOldPriceUntilTermination: z.boolean(),
+});
+export type Objection = z.infer<typeof Objection>;
+
+const ChangeRule = z.strictObject({
+  channels: z.array(z.enum(['email', 'in_app', 'website'])).min(1),
+  noticeMinDays: Days.nullable(),
+  objection: Objection.nullable(),
+  continuedUseIsAcceptance: z.boolean(),
+});
+
+export const ChangeNotices = z.strictObject({
+  terms: ChangeRule,
+  prices: ChangeRule,
+  privacyPolicy: z.strictObject({ emailAccountHolders: z.boolean(), archivePreviousVersions: z.boolean() }),
+});
+export type ChangeNotices = z.infer<typeof ChangeNotices>;
+
+// Cookies, consents, marketing
+
+export const Cookies = z.strictObject({
+  websiteSetsCookies: z.boolean(),
+  bannerRequired: z.boolean(),
+  /** Non-essential storage only after an explicit opt-in; nothing else is lawful. */
+  consentModel: z.literal('opt_in'),
+  googleConsentMode: z.boolean(),
+  categories: z.array(z.strictObject({ id: Code, name: LocalizedText, strictlyNecessary: z.boolean() })),
+  vendors: z.array(
+    z.strictObject({
+      name: Text,
+      category: Code,
+      location: CountryCode,
+      privacyUrl: Url,
+      optOutUrl: Url.nullable(),
+    }),
+  ),
+  register: z.array(
+    z.strictObject({
+      name: Text,
+      category: Code,
+      storage: z.enum(['cookie', 'local_storage', 'session_storage', 'indexeddb']),
+      /** null = ends with the browser session. */
+      lifetimeDays: z.number().int().min(1).nullable(),
+      lifetimeCountsFrom: z.enum(['set', 'last_use']),
+      purpose: LocalizedText,
+    }),
+  ),
+});
+export type Cookies = z.infer<typeof Cookies>;
+
+export const ConsentPurpose = z.strictObject({
+  id: Code,
+  name: LocalizedText,
+  basis: z.enum(['consent', 'legitimate_interest', 'soft_opt_in']),
+  askedAtRegistration: z.boolean(),
+  withdrawChannels: z
+    .array(z.enum(['unsubscribe_link', 'account_settings', 'email', 'letter', 'preference_centre', 'chat']))
+    .min(1),
+});
+export type ConsentPurpose = z.infer<typeof ConsentPurpose>;
+
+export const Marketing = z.strictObject({
+  /** The consent purpose that governs marketing e-mail to customers. */
+  purpose: Code,
+  similarProductsOnly: z.boolean(),
+  thirdPartyProducts: z.boolean(),
+});
+export type Marketing = z.infer<typeof Marketing>;
+
+// Security, liability, compatibility
+
+export const Security = z.strictObject({
+  maxFailedLogins: z.number().int().min(1),
+  lockoutMinutes: z.number().int().min(1),
+  sessionIdleMinutes: z.number().int().min(1),
+  sessionAbsoluteHours: z.number().int().min(1),
+  passwordMinLength: z.number().int().min(8),
+  requireTls: z.boolean(),
+  tlsMinKeyBits: z.number().int().min(2048).nullable(),
+  dataResidency: z.enum(['eu', 'eea', 'any']),
+  dataCentreTier: z.enum(['I', 'II', 'III', 'IV']).nullable(),
+  mediaEncryption: Text.nullable(),
+  staffConfidentialityRequired: z.boolean(),
+});
+export type Security = z.infer<typeof Security>;
+
+export const Liability = z.strictObject({
+  /** Cap = amount paid in this many months before the damaging event. */
+  capLookbackMonths: z.number().int().min(1),
+  /** Free-only users: cap = this × the cheapest paid plan's net monthly price; null = no such rule. */
+  freeUserCapMultiplier: z.number().int().min(1).nullable(),
+  capsMutualForEligibleUsers: z.boolean(),
+});
+export type Liability = z.infer<typeof Liability>;
+
+export const Compatibility = z.strictObject({
+  minBrowserVersions: z.partialRecord(
+    z.enum(['ie', 'edge', 'chrome', 'safari', 'firefox', 'opera']),
+    z.number().int().min(1),
+  ),
+  requireJavaScript: z.boolean(),
+  requireCookies: z.boolean(),
+});
+export type Compatibility = z.infer<typeof Compatibility>;
+
+// The policy
+
+const PolicyShape = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'a lower-case id like "quanda"' }),
+  version: Text,
+  name: Text,
+  operator: Operator,
+  locale: Locale,
+  documents: z.array(LegalDocument).min(1),
+  registration: Registration,
+  trial: Trial.nullable(),
+  freePlans: FreePlans,
+  entitlements: EntitlementCatalog,
+  plans: z.array(Plan).min(1),
+  addOns: z.array(AddOn),
+  packs: z.array(ConsumablePack),
+  billing: Billing,
+  dunning: Dunning,
+  suspension: Suspension.nullable(),
+  restore: Restore,
+  termination: Termination,
+  retention: Retention,
+  dataSubjectRequests: DataSubjectRequests,
+  processor: Processor,
+  complaints: Complaints,
+  availability: Availability,
+  partnerProgram: PartnerProgram.nullable(),
+  notifications: Notifications,
+  changeNotices: ChangeNotices,
+  cookies: Cookies,
+  consents: z.array(ConsentPurpose),
+  marketing: Marketing.nullable(),
+  security: Security,
+  liability: Liability.nullable(),
+  compatibility: Compatibility.nullable(),
+});
+type PolicyShape = z.infer<typeof PolicyShape>;
+
+export const Policy = PolicyShape.superRefine(checkCrossReferences);
+export type Policy = z.infer<typeof Policy>;
+
+// Cross-field checks
+
+function listOf(values: Iterable<string>): string {
+  const list = [...values];
+  return list.length === 0 ? 'none defined' : list.join(', ');
+}
+
+function checkUnique<T>(ctx: Ctx, items: T[], key: (item: T) => string, path: string, field: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    const value = key(item);
+    if (seen.has(value)) {
+      reportIssue(ctx, [...path.split('.'), index, field], `a ${field} not already used in ${path}`);
+    }
+    seen.add(value);
+  });
+}
+
+function checkCrossReferences(policy: PolicyShape, ctx: Ctx): void {
+  checkLocale(policy, ctx);
+  checkDocuments(policy, ctx);
+  checkRegistration(policy, ctx);
+  checkPlans(policy, ctx);
+  checkTrial(policy, ctx);
+  checkBilling(policy, ctx);
+  checkLifecycle(policy, ctx);
+  checkPrivacy(policy, ctx);
+  checkCookiesAndConsents(policy, ctx);
+  checkOther(policy, ctx);
+}
+
+function checkLocale({ locale }: PolicyShape, ctx: Ctx): void {
+  if (!locale.languages.includes(locale.defaultLanguage)) {
+    reportIssue(ctx, ['locale', 'defaultLanguage'], `one of locale.languages (${listOf(locale.languages)})`);
+  }
+  if (new Set(locale.languages).size !== locale.languages.length) {
+    reportIssue(ctx, ['locale', 'languages'], 'a list without repeated languages');
+  }
+}
+
+function checkDocuments({ documents, partnerProgram }: PolicyShape, ctx: Ctx): void {
+  checkUnique(ctx, documents, (doc) => doc.kind, 'documents', 'kind');
+  const kinds = new Set(documents.map((doc) => doc.kind));
+  if (!kinds.has('terms')) reportIssue(ctx, ['documents'], 'a document of kind "terms"');
+  if (!kinds.has('privacy')) reportIssue(ctx, ['documents'], 'a document of kind "privacy"');
+  if (partnerProgram && !kinds.has('partner_terms')) {
+    reportIssue(ctx, ['documents'], 'a document of kind "partner_terms" (the policy has a partner program)');
+  }
+  documents.forEach((doc, index) => {
+    doc.archived.forEach((old, archivedIndex) => {
+      if (old.validUntil >= doc.effectiveFrom) {
+        reportIssue(
+          ctx,
+          ['documents', index, 'archived', archivedIndex, 'validUntil'],
+          `a date before the current version's effectiveFrom (${doc.effectiveFrom})`,
+        );
+      }
+    });
+  });
+}
+
+function checkRegistration({ registration }: PolicyShape, ctx: Ctx): void {
+  const { activationLink, subdomain, contractConcludedAt } = registration;
+  if (contractConcludedAt !== 'registration' && !activationLink.required) {
+    reportIssue(
+      ctx,
+      ['registration', 'activationLink', 'required'],
+      `true (the contract is concluded at "${contractConcludedAt}")`,
+    );
+  }
+  if (activationLink.required && activationLink.validHours < 1) {
+    reportIssue(ctx, ['registration', 'activationLink', 'validHours'], 'at least 1 hour when a link is sent');
+  }
+  if (subdomain.enabled && subdomain.baseDomain === null) {
+    reportIssue(ctx, ['registration', 'subdomain', 'baseDomain'], 'a domain when subdomains are enabled');
+  }
+  if (subdomain.writeOnce && !subdomain.enabled) {
+    reportIssue(ctx, ['registration', 'subdomain', 'writeOnce'], 'false when subdomains are disabled');
+  }
+  if (registration.freeAccountsPerCustomer !== null && registration.freeAccountIdentityKeys.length === 0) {
+    reportIssue(
+      ctx,
+      ['registration', 'freeAccountIdentityKeys'],
+      'at least one identity key to match customers',
+    );
+  }
+}
+
+function checkPrices(
+  ctx: Ctx,
+  prices: PolicyShape['plans'][number]['prices'],
+  path: (string | number)[],
+  policy: PolicyShape,
+) {
+  if (!prices) return;
+  for (const period of ['monthly', 'annual'] as const) {
+    const list = prices[period];
+    if (!list) continue;
+    if (!policy.billing.periods.includes(period)) {
+      reportIssue(
+        ctx,
+        [...path, period],
+        `only billing periods listed in billing.periods (${listOf(policy.billing.periods)})`,
+      );
+    }
+    if (list[policy.locale.currency] === undefined) {
+      reportIssue(
+        ctx,
+        [...path, period, policy.locale.currency],
+        `a price in the policy currency ${policy.locale.currency}`,
+      );
+    }
+  }
+  if (!prices.monthly && !prices.annual) {
+    reportIssue(ctx, path, 'a price for at least one billing period');
+  }
+}
+
+function checkPlans(policy: PolicyShape, ctx: Ctx): void {
+  const { plans, entitlements, freePlans, addOns, packs } = policy;
+  checkUnique(ctx, entitlements.features, (f) => f.code, 'entitlements.features', 'code');
+  checkUnique(ctx, entitlements.limits, (l) => l.code, 'entitlements.limits', 'code');
+  checkUnique(ctx, entitlements.balances, (b) => b.code, 'entitlements.balances', 'code');
+  checkUnique(ctx, plans, (plan) => plan.code, 'plans', 'code');
+  checkUnique(ctx, addOns, (addOn) => addOn.code, 'addOns', 'code');
+  checkUnique(ctx, packs, (pack) => pack.code, 'packs', 'code');
+
+  const features = new Map(entitlements.features.map((feature) => [feature.code, feature]));
+  const limitCodes = new Set(entitlements.limits.map((limit) => limit.code));
+  const balanceCodes = new Set(entitlements.balances.map((balance) => balance.code));
+  const planCodes = new Set(plans.map((plan) => plan.code));
+
+  plans.forEach((plan, index) => {
+    plan.features.forEach((code, featureIndex) => {
+      const feature = features.get(code);
+      if (!feature) {
+        reportIssue(
+          ctx,
+          ['plans', index, 'features', featureIndex],
+          `a feature declared in entitlements.features (${listOf(features.keys())})`,
+        );
+      } else if (feature.paidOnly && plan.kind !== 'paid') {
+        reportIssue(
+          ctx,
+          ['plans', index, 'features', featureIndex],
+          `a feature allowed on a ${plan.kind} plan ("${code}" is paid-only)`,
+        );
+      }
+    });
+    for (const code of Object.keys(plan.limits)) {
+      if (!limitCodes.has(code)) {
+        reportIssue(
+          ctx,
+          ['plans', index, 'limits', code],
+          `a limit declared in entitlements.limits (${listOf(limitCodes)})`,
+        );
+      }
+    }
+    if (plan.kind === 'paid' && !plan.prices) {
+      reportIssue(ctx, ['plans', index, 'prices'], 'prices for a paid plan');
+    }
+    if (plan.kind !== 'paid' && plan.prices) {
+      reportIssue(ctx, ['plans', index, 'prices'], `no prices on a ${plan.kind} plan`);
+    }
+    checkPrices(ctx, plan.prices, ['plans', index, 'prices'], policy);
+    if (plan.freePeriodDays !== undefined && plan.kind !== 'free') {
+      reportIssue(ctx, ['plans', index, 'freePeriodDays'], 'freePeriodDays only on a free plan');
+    }
+    if (plan.kind === 'free' && freePlans.timeLimited && plan.freePeriodDays === undefined) {
+      reportIssue(
+        ctx,
+        ['plans', index, 'freePeriodDays'],
+        'a finite number of days (freePlans.timeLimited is true)',
+      );
+    }
+    if (plan.scopeOf !== undefined) {
+      const source = plans.find((other) => other.code === plan.scopeOf);
+      if (!source || source.code === plan.code) {
+        reportIssue(ctx, ['plans', index, 'scopeOf'], `another plan's code (${listOf(planCodes)})`);
+      } else {
+        const expected = source.features.filter(
+          (code) => !(features.get(code)?.paidOnly && plan.kind !== 'paid'),
+        );
+        const same =
+          expected.length === plan.features.length &&
+          expected.every((code) => plan.features.includes(code)) &&
+          JSON.stringify(Object.entries(source.limits).sort()) ===
+            JSON.stringify(Object.entries(plan.limits).sort());
+        if (!same) {
+          reportIssue(
+            ctx,
+            ['plans', index, 'features'],
+            `the features and limits of plan "${source.code}" (scopeOf), less paid-only features`,
+          );
+        }
+      }
+    }
+  });
+
+  addOns.forEach((addOn, index) => {
+    addOn.features.forEach((code, featureIndex) => {
+      if (!features.has(code)) {
+        reportIssue(
+          ctx,
+          ['addOns', index, 'features', featureIndex],
+          `a feature declared in entitlements.features (${listOf(features.keys())})`,
+        );
+      }
+    });
+    for (const code of Object.keys(addOn.limitIncrements)) {
+      if (!limitCodes.has(code)) {
+        reportIssue(
+          ctx,
+          ['addOns', index, 'limitIncrements', code],
+          `a limit declared in entitlements.limits (${listOf(limitCodes)})`,
+        );
+      }
+    }
+    checkPrices(ctx, addOn.prices, ['addOns', index, 'prices'], policy);
+  });
+
+  packs.forEach((pack, index) => {
+    if (!balanceCodes.has(pack.balance)) {
+      reportIssue(
+        ctx,
+        ['packs', index, 'balance'],
+        `a balance declared in entitlements.balances (${listOf(balanceCodes)})`,
+      );
+    }
+    if (pack.price.currency !== policy.locale.currency) {
+      reportIssue(
+        ctx,
+        ['packs', index, 'price', 'currency'],
+        `the policy currency ${policy.locale.currency}`,
+      );
+    }
+  });
+
+  if (!plans.some((plan) => plan.kind === 'paid')) {
+    reportIssue(ctx, ['plans'], 'at least one paid plan');
+  }
+}
+
+function checkTrial({ trial, plans }: PolicyShape, ctx: Ctx): void {
+  if (!trial) return;
+  const planCodes = plans.map((plan) => plan.code);
+  const plan = plans.find((candidate) => candidate.code === trial.planCode);
+  if (!plan) {
+    reportIssue(ctx, ['trial', 'planCode'], `a plan code defined in plans (${listOf(planCodes)})`);
+  } else if (trial.mode === 'trial_plan' && plan.kind !== 'trial') {
+    reportIssue(ctx, ['trial', 'planCode'], `a plan of kind "trial" (plan "${plan.code}" is ${plan.kind})`);
+  } else if (trial.mode === 'chosen_plan_free' && plan.kind !== 'paid') {
+    reportIssue(
+      ctx,
+      ['trial', 'planCode'],
+      `a paid plan for mode "chosen_plan_free" (plan "${plan.code}" is ${plan.kind})`,
+    );
+  }
+  if (trial.afterTrialPlanCode !== null) {
+    const after = plans.find((candidate) => candidate.code === trial.afterTrialPlanCode);
+    if (!after) {
+      reportIssue(
+        ctx,
+        ['trial', 'afterTrialPlanCode'],
+        `a plan code defined in plans (${listOf(planCodes)}) or null`,
+      );
+    } else if (after.kind !== 'trial_ended' && after.kind !== 'free') {
+      reportIssue(
+        ctx,
+        ['trial', 'afterTrialPlanCode'],
+        `a plan of kind "trial_ended" or "free" (plan "${after.code}" is ${after.kind})`,
+      );
+    }
+  }
+  if (trial.mode === 'chosen_plan_free' && trial.afterTrialPlanCode !== null) {
+    reportIssue(
+      ctx,
+      ['trial', 'afterTrialPlanCode'],
+      'null for mode "chosen_plan_free" (unpaid accounts follow dunning)',
+    );
+  }
+  if (trial.enabled && trial.days < 1) {
+    reportIssue(ctx, ['trial', 'days'], 'at least 1 day for an enabled trial');
+  }
+}
+
+function checkBilling(policy: PolicyShape, ctx: Ctx): void {
+  const { billing, locale } = policy;
+  if (new Set(billing.periods).size !== billing.periods.length) {
+    reportIssue(ctx, ['billing', 'periods'], 'a list without repeated periods');
+  }
+  if (billing.monthlyAnchor === 'fixed_day' && billing.monthlyAnchorDay === null) {
+    reportIssue(ctx, ['billing', 'monthlyAnchorDay'], '1 or 15 when monthlyAnchor is "fixed_day"');
+  }
+  if (billing.monthlyAnchor === 'anniversary' && billing.monthlyAnchorDay !== null) {
+    reportIssue(ctx, ['billing', 'monthlyAnchorDay'], 'null when monthlyAnchor is "anniversary"');
+  }
+  if (billing.firstMonthlyPeriod === 'prorated_to_anchor' && billing.monthlyAnchor !== 'fixed_day') {
+    reportIssue(
+      ctx,
+      ['billing', 'firstMonthlyPeriod'],
+      '"full" unless monthly periods are anchored to a fixed day',
+    );
+  }
+  if (billing.invoiceTiming === 'ahead_with_terms' && billing.paymentTermsDays === null) {
+    reportIssue(
+      ctx,
+      ['billing', 'paymentTermsDays'],
+      'a number of days when invoices are issued ahead with terms',
+    );
+  }
+  if (billing.invoiceTiming === 'after_payment' && billing.paymentTermsDays !== null) {
+    reportIssue(ctx, ['billing', 'paymentTermsDays'], 'null when invoices are issued after payment');
+  }
+  for (const [name, fee] of Object.entries(billing.handlingFees)) {
+    if (fee && fee.currency !== locale.currency) {
+      reportIssue(
+        ctx,
+        ['billing', 'handlingFees', name, 'currency'],
+        `the policy currency ${locale.currency}`,
+      );
+    }
+  }
+  if (billing.withdrawal?.refund === 'all_payments_minus_fee' && billing.handlingFees.withdrawal === null) {
+    reportIssue(
+      ctx,
+      ['billing', 'handlingFees', 'withdrawal'],
+      'a fee (withdrawal.refund is "all_payments_minus_fee")',
+    );
+  }
+  checkUnique(ctx, billing.paymentProviders, (provider) => provider.id, 'billing.paymentProviders', 'id');
+}
+
+function checkLifecycle({ dunning, restore }: PolicyShape, ctx: Ctx): void {
+  const ladder = [
+    ['blockAfterOverdueDays', dunning.blockAfterOverdueDays],
+    ['softDeleteAfterOverdueDays', dunning.softDeleteAfterOverdueDays],
+    ['hardDeleteAfterOverdueDays', dunning.hardDeleteAfterOverdueDays],
+  ] as const;
+  let previous: { name: string; days: number } | null = null;
+  for (const [name, days] of ladder) {
+    if (days === null) continue;
+    if (previous && days <= previous.days) {
+      reportIssue(ctx, ['dunning', name], `more than ${previous.name} (${previous.days})`);
+    }
+    previous = { name, days };
+  }
+  if (
+    dunning.restrictAfterOverdueDays !== null &&
+    dunning.blockAfterOverdueDays !== null &&
+    dunning.restrictAfterOverdueDays > dunning.blockAfterOverdueDays
+  ) {
+    reportIssue(
+      ctx,
+      ['dunning', 'restrictAfterOverdueDays'],
+      `at most blockAfterOverdueDays (${dunning.blockAfterOverdueDays})`,
+    );
+  }
+  const window = restore.writtenAgreementWindow;
+  if (window) {
+    if (window.untilOverdueDays <= window.fromOverdueDays) {
+      reportIssue(
+        ctx,
+        ['restore', 'writtenAgreementWindow', 'untilOverdueDays'],
+        `more than fromOverdueDays (${window.fromOverdueDays})`,
+      );
+    }
+    if (
+      dunning.softDeleteAfterOverdueDays !== null &&
+      window.fromOverdueDays !== dunning.softDeleteAfterOverdueDays
+    ) {
+      reportIssue(
+        ctx,
+        ['restore', 'writtenAgreementWindow', 'fromOverdueDays'],
+        `dunning.softDeleteAfterOverdueDays (${dunning.softDeleteAfterOverdueDays})`,
+      );
+    }
+    if (
+      dunning.hardDeleteAfterOverdueDays !== null &&
+      window.untilOverdueDays !== dunning.hardDeleteAfterOverdueDays
+    ) {
+      reportIssue(
+        ctx,
+        ['restore', 'writtenAgreementWindow', 'untilOverdueDays'],
+        `dunning.hardDeleteAfterOverdueDays (${dunning.hardDeleteAfterOverdueDays})`,
+      );
+    }
+  }
+}
+
+function checkPrivacy({ retention, processor, dataSubjectRequests }: PolicyShape, ctx: Ctx): void {
+  checkUnique(ctx, retention.categories, (category) => category.id, 'retention.categories', 'id');
+  retention.categories.forEach((category, index) => {
+    if (category.trigger === 'state_entered' && category.state === undefined) {
+      reportIssue(ctx, ['retention', 'categories', index, 'state'], 'the state whose entry starts the clock');
+    }
+    if (category.trigger !== 'state_entered' && category.state !== undefined) {
+      reportIssue(
+        ctx,
+        ['retention', 'categories', index, 'state'],
+        'no state unless trigger is "state_entered"',
+      );
+    }
+    if (category.keepFields.length > 0 && category.keepReason === null) {
+      reportIssue(
+        ctx,
+        ['retention', 'categories', index, 'keepReason'],
+        'the reason the kept fields are retained',
+      );
+    }
+  });
+  if (dataSubjectRequests.legalHoldFields.length > 0 && dataSubjectRequests.legalHoldReason === null) {
+    reportIssue(ctx, ['dataSubjectRequests', 'legalHoldReason'], 'the reason the legal-hold fields are kept');
+  }
+  checkUnique(ctx, processor.subProcessors, (entry) => entry.id, 'processor.subProcessors', 'id');
+  processor.subProcessors.forEach((entry, index) => {
+    const inEea = isEeaCountry(entry.location);
+    if (inEea && entry.safeguard !== 'eea') {
+      reportIssue(
+        ctx,
+        ['processor', 'subProcessors', index, 'safeguard'],
+        `"eea" for a sub-processor located in ${entry.location}`,
+      );
+    }
+    if (!inEea && entry.safeguard === 'eea') {
+      reportIssue(
+        ctx,
+        ['processor', 'subProcessors', index, 'safeguard'],
+        `"adequacy" or "scc" for a transfer to ${entry.location} (outside the EEA)`,
+      );
+    }
+  });
+}
+
+function checkCookiesAndConsents({ cookies, consents, marketing }: PolicyShape, ctx: Ctx): void {
+  checkUnique(ctx, cookies.categories, (category) => category.id, 'cookies.categories', 'id');
+  const categoryIds = new Set(cookies.categories.map((category) => category.id));
+  cookies.vendors.forEach((vendor, index) => {
+    if (!categoryIds.has(vendor.category)) {
+      reportIssue(
+        ctx,
+        ['cookies', 'vendors', index, 'category'],
+        `a category declared in cookies.categories (${listOf(categoryIds)})`,
+      );
+    }
+  });
+  cookies.register.forEach((entry, index) => {
+    if (!categoryIds.has(entry.category)) {
+      reportIssue(
+        ctx,
+        ['cookies', 'register', index, 'category'],
+        `a category declared in cookies.categories (${listOf(categoryIds)})`,
+      );
+    }
+  });
+  if (cookies.bannerRequired && !cookies.categories.some((category) => !category.strictlyNecessary)) {
+    reportIssue(ctx, ['cookies', 'bannerRequired'], 'false when every cookie category is strictly necessary');
+  }
+  checkUnique(ctx, consents, (purpose) => purpose.id, 'consents', 'id');
+  if (marketing && !consents.some((purpose) => purpose.id === marketing.purpose)) {
+    reportIssue(
+      ctx,
+      ['marketing', 'purpose'],
+      `a purpose id declared in consents (${listOf(consents.map((purpose) => purpose.id))})`,
+    );
+  }
+}
+
+function checkOther({ security, partnerProgram, availability, locale }: PolicyShape, ctx: Ctx): void {
+  if (security.sessionIdleMinutes > security.sessionAbsoluteHours * 60) {
+    reportIssue(
+      ctx,
+      ['security', 'sessionIdleMinutes'],
+      `at most sessionAbsoluteHours × 60 (${security.sessionAbsoluteHours * 60})`,
+    );
+  }
+  if (partnerProgram && partnerProgram.payoutThreshold.currency !== partnerProgram.settlementCurrency) {
+    reportIssue(
+      ctx,
+      ['partnerProgram', 'payoutThreshold', 'currency'],
+      `the settlement currency ${partnerProgram.settlementCurrency}`,
+    );
+  }
+  const guarantee = availability.guarantee;
+  if (guarantee && guarantee.creditCurrency !== locale.currency) {
+    reportIssue(
+      ctx,
+      ['availability', 'guarantee', 'creditCurrency'],
+      `the policy currency ${locale.currency}`,
+    );
+  }
+  const { maintenance } = availability;
+  if (maintenance.outsideWorkingHours && maintenance.workingHours === null) {
+    reportIssue(
+      ctx,
+      ['availability', 'maintenance', 'workingHours'],
+      'the working hours maintenance must avoid',
+    );
+  }
+  if (maintenance.carryOverCapHours !== null && !maintenance.carryOverUnusedMonths) {
+    reportIssue(
+      ctx,
+      ['availability', 'maintenance', 'carryOverCapHours'],
+      'null when unused allowances do not carry over',
+    );
+  }
+}

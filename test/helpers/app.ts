@@ -1,0 +1,59 @@
+import { type App, buildApp } from '../../src/app.ts';
+import { systemClock } from '../../src/platform/clock.ts';
+import { loadPreset, type Policy } from '../../src/policy/index.ts';
+import { openTestDatabase } from './database.ts';
+
+export type TestApp = App & { operatorKey: string; operator: Record<string, string> };
+
+/**
+ * The whole application on a fresh database (PGlite, or the PostgreSQL server in DATABASE_URL), with an
+ * operator API key. Close it after the test.
+ */
+export async function buildTestApp(
+  options: { preset?: string; policy?: Policy; smtpUrl?: string; portalUrl?: string } = {},
+): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const app = await buildApp({
+    policy: options.policy ?? loadPreset(options.preset ?? 'quanda'),
+    database,
+    portalUrl: options.portalUrl ?? 'https://app.klauzula.test',
+    smtpUrl: options.smtpUrl,
+    logLevel: process.env.TEST_LOG ?? 'silent',
+    clock: systemClock,
+    argon2: { memoryCost: 4096, timeCost: 1 },
+  });
+  const { key } = await app.accounts.createApiKey({ name: 'test operator' });
+  return Object.assign(app, { operatorKey: key, operator: { authorization: `Bearer ${key}` } });
+}
+
+/** A registration body that satisfies every preset's registration rules. */
+export function aRegistration(policy: Policy, overrides: Record<string, unknown> = {}) {
+  return {
+    company: {
+      name: 'Kwiaciarnia Róża sp. z o.o.',
+      taxId: '5260250274',
+      country: 'PL',
+      address: { street: 'ul. Długa 1', postalCode: '80-831', city: 'Gdańsk', country: 'PL' },
+      isLegalPerson: true,
+    },
+    person: { firstName: 'Anna', lastName: 'Nowak' },
+    registeringPerson: 'Anna Nowak',
+    email: 'anna@roza.example',
+    phone: '+48 600 100 200',
+    password: 'correct horse battery',
+    declarations: { business: true, adult: true, legalCapacity: true },
+    acceptedDocuments: policy.documents
+      .filter((d) => d.requiredAtRegistration)
+      .map((d) => ({ kind: d.kind, version: d.version })),
+    locale: 'pl',
+    ...overrides,
+  };
+}
+
+/** The value of a Set-Cookie header's cookie, for the next request's Cookie header. */
+export function sessionCookie(setCookie: string | string[] | undefined): string {
+  const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  const found = list.find((c) => c.startsWith('klz_session='));
+  if (!found) throw new Error('no session cookie was set');
+  return found.split(';')[0]!;
+}
