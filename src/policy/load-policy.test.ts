@@ -203,7 +203,7 @@ describe('parsePolicy: precise issues', () => {
 });
 
 describe('parsePolicy: cross-field checks', () => {
-  it('QU-BIL-01: a trial plan code must name a plan', () => {
+  it('QU BIL 01: a trial plan code must name a plan', () => {
     const text = edit(quandaYaml, 'planCode: trial # QU-BIL-01', 'planCode: trail');
     const issue = onlyIssue(text);
     assert.equal(issue.path, 'trial.planCode');
@@ -215,12 +215,12 @@ describe('parsePolicy: cross-field checks', () => {
     assert.equal(issue.line, lineOf(text, 'planCode: trail'));
   });
 
-  it('QU-BIL-01: the plan after the trial must be a trial_ended or free plan', () => {
+  it('QU BIL 01: the plan after the trial must be a trial_ended or free plan', () => {
     const text = edit(quandaYaml, 'afterTrialPlanCode: trial_ended', 'afterTrialPlanCode: start');
     assert.equal(onlyIssue(text).expected, 'a plan of kind "trial_ended" or "free" (plan "start" is paid)');
   });
 
-  it('CM-ACC-04: a free plan needs a finite period when free accounts are time-limited', () => {
+  it('CM ACC 04: a free plan needs a finite period when free accounts are time-limited', () => {
     const text = edit(clickmeetingYaml, '    freePeriodDays: 30', '    # freePeriodDays removed');
     const issue = onlyIssue(text);
     assert.equal(issue.path, 'plans[0].freePeriodDays');
@@ -228,7 +228,7 @@ describe('parsePolicy: cross-field checks', () => {
     assert.equal(issue.found, 'nothing (the key is missing)');
   });
 
-  it('QU-ACC-08: a paid-only feature cannot be on a trial plan', () => {
+  it('QU ACC 08: a paid-only feature cannot be on a trial plan', () => {
     const text = edit(
       quandaYaml,
       'features: [crm, surveys, email_campaigns, transactional_emails, active_forms, lead_scoring] # QU-BIL-01, QU-ACC-08',
@@ -275,7 +275,7 @@ describe('parsePolicy: cross-field checks', () => {
     assert.equal(issue.expected, 'a price in the policy currency CZK');
   });
 
-  it('QU-LIF-02/03: the dunning ladder must increase and match the written-agreement window', () => {
+  it('QU LIF 02/03: the dunning ladder must increase and match the written-agreement window', () => {
     const text = edit(quandaYaml, 'softDeleteAfterOverdueDays: 60', 'softDeleteAfterOverdueDays: 130');
     assert.deepEqual(
       issuesOf(text).map((issue) => [issue.path, issue.expected]),
@@ -286,7 +286,7 @@ describe('parsePolicy: cross-field checks', () => {
     );
   });
 
-  it('QU-ACC-03: a contract concluded after activation needs an activation link', () => {
+  it('QU ACC 03: a contract concluded after activation needs an activation link', () => {
     const text = edit(
       quandaYaml,
       'activationLink: { required: true, validHours: 72 }',
