@@ -43,6 +43,8 @@ export type Party = {
 export type VatTreatment =
   /** A VAT rate in percent, e.g. 23, 8, 5, 0 (PL) or 21 (CZ). */
   | { kind: 'rate'; percent: number }
+  /** An EU consumer charged its own member state's rate, declared through OSS (FA(3) P_12_XII). */
+  | { kind: 'oss'; country: string; percent: number }
   /** Services to an EU business: reverse charge, FA(3) rate code "np II". */
   | { kind: 'reverse_charge_eu' }
   /** Supply outside Poland (e.g. services to a non-EU customer): FA(3) "np I". */
