@@ -24,9 +24,9 @@ CREATE TABLE "account_profile_changes" (
 CREATE TABLE "accounts" (
 	"id" text PRIMARY KEY NOT NULL,
 	"clock_id" text,
-	"company_name" text NOT NULL,
+	"company_name" text,
 	"tax_id" text,
-	"country" text NOT NULL,
+	"country" text,
 	"address" jsonb,
 	"phone" text,
 	"is_sole_trader" boolean DEFAULT false NOT NULL,

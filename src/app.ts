@@ -108,7 +108,7 @@ export async function buildApp(config: AppConfig) {
         clockId: row.clockId,
       };
     },
-    timeOf,
+    timeOf: (clockId) => (clockId === null ? clock.now() : testClocks.timeOf(clockId)),
   });
   const unlisten = await db.listen(ACCOUNT_CHANGED, (payload) =>
     entitlementsCache.invalidate(payload.split(',')),

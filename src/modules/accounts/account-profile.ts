@@ -1,13 +1,15 @@
 import { eq, sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.ts';
+import { acceptances } from './acceptances-schema.ts';
 import { type AccountRow, type AccountsDeps, findAccount } from './accounts-context.ts';
 import { accountErrors } from './accounts-errors.ts';
-import { type Address, accountProfileChanges, accounts } from './accounts-schema.ts';
+import { type Address, accountProfileChanges, accounts, users } from './accounts-schema.ts';
 import { checkSubdomain } from './registration-rules.ts';
 import { checkTaxId } from './tax-id.ts';
 
 export type ProfileChange = {
   companyName?: string;
+  country?: string;
   address?: Address;
   phone?: string | null;
   taxId?: string;
@@ -16,11 +18,16 @@ export type ProfileChange = {
 
 export type AccountProfile = {
   id: string;
-  companyName: string;
+  /** Null for a person registered without company data (MOC-ACC-01). */
+  companyName: string | null;
   taxId: string | null;
-  country: string;
+  country: string | null;
   address: Address | null;
   phone: string | null;
+  isSoleTrader: boolean;
+  registeringPerson: string | null;
+  /** Each declaration made at registration and when (CM-ACC-01, CM-ACC-02, QU-ACC-01, BK-ACC-01). */
+  declarations: Record<string, string>;
   locale: string;
   subdomain: string | null;
   createdAt: Date;
@@ -38,6 +45,9 @@ export function toProfile(a: AccountRow): AccountProfile {
     country: a.country,
     address: a.address,
     phone: a.phone,
+    isSoleTrader: a.isSoleTrader,
+    registeringPerson: a.registeringPerson,
+    declarations: a.declarations,
     locale: a.locale,
     subdomain: a.subdomain,
     createdAt: a.createdAt,
@@ -49,10 +59,11 @@ export function toProfile(a: AccountRow): AccountProfile {
 }
 
 /**
- * Updates registration data at any time (QU-ACC-04, CM-ACC-08, MOC-ACC-03), recording each field's old
+ * Updates registration data at any time (QU-ACC-04, CM-ACC-08, HT-ACC-02), recording each field's old
  * and new value, the actor and the time; the profile version goes up, so an invoice issued later uses the
- * new data while invoices issued earlier keep theirs. The tax id may be corrected but never changed to
- * another company's: a new contracting party needs a new registration (QU-ACC-10).
+ * new data while invoices issued earlier keep theirs. The tax id may be corrected or, where none was
+ * given, added, but never changed to another company's: a new contracting party needs a new registration
+ * (QU-ACC-10).
  */
 export async function updateProfile(
   deps: AccountsDeps,
@@ -70,17 +81,25 @@ export async function updateProfile(
     const next: Partial<AccountRow> = {};
     const change = input.change;
     if (change.companyName !== undefined) next.companyName = change.companyName.trim();
+    if (change.country !== undefined) next.country = change.country.toUpperCase();
     if (change.address !== undefined) next.address = change.address;
     if (change.phone !== undefined) next.phone = change.phone?.trim() || null;
     if (change.locale !== undefined) next.locale = change.locale;
     if (change.taxId !== undefined) {
-      const check = checkTaxId(change.taxId, current.country);
+      const country = next.country ?? current.country;
+      if (!country)
+        throw new AppError(accountErrors['accounts.profile_invalid'], {
+          details: { issues: [{ field: 'country', rule: 'required_with_tax_id' }] },
+        });
+      const check = checkTaxId(change.taxId, country);
       if (!check.ok)
         throw new AppError(accountErrors['accounts.profile_invalid'], {
           details: { issues: [{ field: 'taxId', rule: `invalid_${check.reason}` }] },
         });
       if (current.taxId && check.normalized !== current.taxId)
-        throw new AppError(accountErrors['accounts.not_transferable'], { details: { clause: 'QU-ACC-10' } });
+        throw new AppError(accountErrors['accounts.not_transferable'], {
+          details: { clause: 'QU-ACC-10', taxId: current.taxId, registerAt: '/v1/registrations' },
+        });
       next.taxId = check.normalized;
     }
     const changed = (Object.keys(next) as (keyof AccountRow)[]).filter(
@@ -118,13 +137,88 @@ export async function updateProfile(
   });
 }
 
+/**
+ * Corrects a user's own name (or nickname) in the profile (MOC-ACC-03, HT-ACC-02): it shows at once, and the
+ * change is kept with its old and new value, the actor and the time in the account's profile history
+ * (field `user:<id>.firstName` / `.lastName`).
+ */
+export async function updateUserName(
+  deps: AccountsDeps,
+  input: {
+    accountId: string;
+    userId: string;
+    change: { firstName?: string | null; lastName?: string | null };
+    actor: string;
+  },
+): Promise<{ firstName: string | null; lastName: string | null }> {
+  return deps.db.transaction(async () => {
+    const [account] = await deps.db.q
+      .select()
+      .from(accounts)
+      .where(eq(accounts.id, input.accountId))
+      .for('update');
+    const [user] = await deps.db.q.select().from(users).where(eq(users.id, input.userId));
+    if (!account || user?.accountId !== account.id)
+      throw new AppError(accountErrors['accounts.not_found'], { details: { id: input.accountId } });
+    const now = await deps.timeOf(account.clockId);
+    const next: { firstName?: string | null; lastName?: string | null } = {};
+    if (input.change.firstName !== undefined) next.firstName = input.change.firstName?.trim() || null;
+    if (input.change.lastName !== undefined) next.lastName = input.change.lastName?.trim() || null;
+    const changed = (['firstName', 'lastName'] as const).filter(
+      (k) => next[k] !== undefined && next[k] !== user[k],
+    );
+    if (changed.length === 0) return { firstName: user.firstName, lastName: user.lastName };
+    const version = account.profileVersion + 1;
+    await deps.db.q.insert(accountProfileChanges).values(
+      changed.map((field) => ({
+        accountId: account.id,
+        version,
+        field: `user:${user.id}.${field}`,
+        oldValue: user[field],
+        newValue: next[field] ?? null,
+        actor: input.actor,
+        changedAt: now,
+      })),
+    );
+    const [updated] = await deps.db.q.update(users).set(next).where(eq(users.id, user.id)).returning();
+    await deps.db.q.update(accounts).set({ profileVersion: version }).where(eq(accounts.id, account.id));
+    await deps.eventLog.append([
+      {
+        chainId: account.id,
+        type: 'user.profile_changed',
+        clause: 'MOC-ACC-03',
+        actor: input.actor,
+        occurredAt: now,
+        data: { user: user.id, fields: [...changed], version },
+      },
+    ]);
+    return { firstName: updated!.firstName, lastName: updated!.lastName };
+  });
+}
+
 /** The history of profile changes, newest first. */
 export async function profileHistory(deps: AccountsDeps, accountId: string) {
   return deps.db.q
     .select()
     .from(accountProfileChanges)
     .where(eq(accountProfileChanges.accountId, accountId))
-    .orderBy(sql`${accountProfileChanges.version} desc`);
+    .orderBy(sql`${accountProfileChanges.version} desc`, accountProfileChanges.field);
+}
+
+/** Which document versions the account's users accepted, when and from where (QU-ACC-02, BK-ACC-03). */
+export async function listAcceptances(deps: AccountsDeps, accountId: string) {
+  return deps.db.q
+    .select({
+      documentKind: acceptances.documentKind,
+      documentVersion: acceptances.documentVersion,
+      acceptedAt: acceptances.acceptedAt,
+      userId: acceptances.userId,
+      channel: acceptances.channel,
+      ip: acceptances.ip,
+    })
+    .from(acceptances)
+    .where(eq(acceptances.accountId, accountId))
+    .orderBy(acceptances.acceptedAt, acceptances.documentKind);
 }
 
 /** Sets the account's third-level subdomain; where the policy makes it write-once, only once (QU-ACC-05). */

@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.ts';
 import {
   type AccountsDeps,
+  displayName,
   findAccount,
   findUserByEmail,
   issueToken,
@@ -19,6 +20,8 @@ export type AccountUser = {
   lastName: string | null;
   role: UserRole;
   status: string;
+  /** The user's last visit: the later of the last login and the last request of any session (MOC-ACC-02). */
+  lastVisitAt: Date | null;
 };
 
 /**
@@ -77,7 +80,7 @@ export async function inviteUser(
         clause: null,
         occurredAt: now,
         params: {
-          companyName: account.companyName,
+          companyName: account.companyName ?? (await ownerLabel(deps, account.id)),
           inviteUrl: `${deps.portalUrl}/invitation?token=${token}`,
         },
       },
@@ -89,8 +92,18 @@ export async function inviteUser(
       lastName: user.lastName,
       role: user.role,
       status: user.status,
+      lastVisitAt: null,
     };
   });
+}
+
+/** How an account without a company name is named in mails: its owner's name or nickname, else e-mail. */
+async function ownerLabel(deps: AccountsDeps, accountId: string): Promise<string> {
+  const [owner] = await deps.db.q
+    .select()
+    .from(users)
+    .where(and(eq(users.accountId, accountId), eq(users.role, 'owner')));
+  return (owner && (displayName(owner) || owner.email)) ?? accountId;
 }
 
 /** Accepts an invitation: the invited user sets a password and becomes active. */
@@ -116,17 +129,26 @@ export async function acceptInvitation(
 }
 
 export async function listUsers(deps: AccountsDeps, accountId: string): Promise<AccountUser[]> {
-  const rows = await deps.db.q
-    .select()
-    .from(users)
-    .where(eq(users.accountId, accountId))
-    .orderBy(users.createdAt);
+  const rows = await deps.db.rows<{
+    id: string;
+    email: string;
+    first_name: string | null;
+    last_name: string | null;
+    role: UserRole;
+    status: string;
+    last_visit_at: Date | null;
+  }>(sql`
+    select u.id, u.email, u.first_name, u.last_name, u.role, u.status,
+           greatest(u.last_login_at, (select max(s.last_seen_at) from sessions s where s.user_id = u.id))
+             as last_visit_at
+    from users u where u.account_id = ${accountId} order by u.created_at, u.id`);
   return rows.map((u) => ({
     id: u.id,
     email: u.email,
-    firstName: u.firstName,
-    lastName: u.lastName,
+    firstName: u.first_name,
+    lastName: u.last_name,
     role: u.role,
     status: u.status,
+    lastVisitAt: u.last_visit_at ? new Date(u.last_visit_at) : null,
   }));
 }

@@ -17,20 +17,27 @@ const Address = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/),
 });
 
+const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code');
+
+/** Only what the policy makes mandatory blocks a sign-up; the rest is checked by the registration rules. */
 export const RegistrationBody = z.strictObject({
-  company: z.strictObject({
-    name: z.string().trim().min(1).max(300),
-    taxId: z.string().max(30).optional(),
-    country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code'),
-    address: Address.optional(),
-    isSoleTrader: z.boolean().optional(),
-    isLegalPerson: z.boolean().optional(),
-  }),
-  person: z.strictObject({
-    firstName: z.string().max(100).optional(),
-    lastName: z.string().max(100).optional(),
-    nickname: z.string().max(100).optional(),
-  }),
+  company: z
+    .strictObject({
+      name: z.string().trim().min(1).max(300),
+      taxId: z.string().max(30).optional(),
+      country: CountryCode,
+      address: Address.optional(),
+      isSoleTrader: z.boolean().optional(),
+      isLegalPerson: z.boolean().optional(),
+    })
+    .optional(),
+  person: z
+    .strictObject({
+      firstName: z.string().max(100).optional(),
+      lastName: z.string().max(100).optional(),
+      nickname: z.string().max(100).optional(),
+    })
+    .optional(),
   registeringPerson: z.string().max(200).optional(),
   email: z.email().max(254),
   phone: z
@@ -38,14 +45,18 @@ export const RegistrationBody = z.strictObject({
     .regex(/^\+?[0-9 ()-]{6,20}$/)
     .optional(),
   password: z.string().min(1).max(200),
-  declarations: z.strictObject({
-    business: z.boolean().optional(),
-    adult: z.boolean().optional(),
-    legalCapacity: z.boolean().optional(),
-  }),
+  declarations: z
+    .strictObject({
+      business: z.boolean().optional(),
+      adult: z.boolean().optional(),
+      legalCapacity: z.boolean().optional(),
+    })
+    .optional(),
   acceptedDocuments: z
     .array(z.strictObject({ kind: z.string().max(40), version: z.string().max(40) }))
-    .max(10),
+    .max(10)
+    .optional(),
+  accountType: z.enum(['free', 'paid']).optional(),
   plan: z.string().max(60).optional(),
   locale: z.enum(['pl', 'en']).optional(),
   testClockId: z.string().max(60).optional(),
@@ -60,11 +71,14 @@ const SessionReply = z.object({
 
 const Profile = z.object({
   id: z.string(),
-  companyName: z.string(),
+  companyName: z.string().nullable(),
   taxId: z.string().nullable(),
-  country: z.string(),
+  country: z.string().nullable(),
   address: Address.nullable(),
   phone: z.string().nullable(),
+  isSoleTrader: z.boolean(),
+  registeringPerson: z.string().nullable(),
+  declarations: z.record(z.string(), z.string()),
   locale: z.string(),
   subdomain: z.string().nullable(),
   createdAt: z.string(),
@@ -200,8 +214,40 @@ export function registerAccountsRoutes(
     },
     async (request, reply) => {
       const p = requireUser(request);
-      await accounts.changePassword({ userId: p.userId, ...request.body });
+      const sessionToken = request.cookies[SESSION_COOKIE];
+      await accounts.changePassword({
+        userId: p.userId,
+        ...request.body,
+        ...(sessionToken ? { sessionToken } : {}),
+      });
       return reply.code(204).send();
+    },
+  );
+
+  app.patch(
+    '/v1/me',
+    {
+      schema: {
+        tags,
+        summary: 'Correct your own name or nickname (history kept)',
+        body: z.strictObject({
+          firstName: z.string().max(100).nullable().optional(),
+          lastName: z.string().max(100).nullable().optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const p = requireUser(request);
+      const { firstName, lastName } = request.body;
+      return accounts.updateUserName({
+        accountId: p.accountId,
+        userId: p.userId,
+        change: {
+          ...(firstName !== undefined ? { firstName } : {}),
+          ...(lastName !== undefined ? { lastName } : {}),
+        },
+        actor: `user:${p.userId}`,
+      });
     },
   );
 
@@ -255,6 +301,7 @@ export function registerAccountsRoutes(
         params: AccountParams,
         body: z.strictObject({
           companyName: z.string().trim().min(1).max(300).optional(),
+          country: CountryCode.optional(),
           address: Address.optional(),
           phone: z
             .string()
@@ -281,6 +328,15 @@ export function registerAccountsRoutes(
     async (request) => {
       requireAccountAccess(request, request.params.accountId, ['owner', 'admin']);
       return { changes: await accounts.profileHistory(request.params.accountId) };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:accountId/acceptances',
+    { schema: { tags, summary: 'Which document versions were accepted, and when', params: AccountParams } },
+    async (request) => {
+      requireAccountAccess(request, request.params.accountId);
+      return { acceptances: await accounts.acceptances(request.params.accountId) };
     },
   );
 
@@ -368,13 +424,12 @@ export function registerAccountsRoutes(
     },
     async (request) => {
       const actor = requireAccountAccess(request, request.params.accountId, ['owner', 'admin']);
-      const revoked = await accounts.revokeSessions({
+      const report = await accounts.reportUnauthorisedUse({
         accountId: request.params.accountId,
         ...(request.body.userId ? { userId: request.body.userId } : {}),
-        reason: 'unauthorised_use_reported',
         actor,
       });
-      return { revoked };
+      return { ...report, reportedAt: report.reportedAt.toISOString() };
     },
   );
 

@@ -15,20 +15,27 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 
 
 export type Address = { street: string; postalCode: string; city: string; country: string };
 
-/** A customer account: the contracting business. Personal data of its people live in `users`. */
+/**
+ * A customer account: the contracting business, or a person under a nickname where the policy allows it
+ * (MOC-ACC-01: company name and country stay empty until they pay on behalf of a company). Personal data of
+ * its people live in `users`.
+ */
 export const accounts = pgTable(
   'accounts',
   {
     id: text('id').primaryKey(),
     clockId: text('clock_id'),
-    companyName: text('company_name').notNull(),
+    companyName: text('company_name'),
     taxId: text('tax_id'),
-    country: text('country').notNull(),
+    country: text('country'),
     address: jsonb('address').$type<Address>(),
     phone: text('phone'),
     isSoleTrader: boolean('is_sole_trader').notNull().default(false),
     registeringPerson: text('registering_person'),
-    /** Normalised company identity (tax id, else e-mail) used for one-trial / one-free-account rules. */
+    /**
+     * Normalised company identity (tax id, else e-mail). The one-trial and one-free-account rules match
+     * earlier accounts on the policy's identity keys instead (QU-BIL-02, CM-ACC-03).
+     */
     identityKey: text('identity_key').notNull(),
     locale: text('locale').notNull(),
     subdomain: text('subdomain'),

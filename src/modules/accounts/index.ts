@@ -1,13 +1,27 @@
 import { sql } from 'drizzle-orm';
 import { textArray } from '../../platform/db/bulk.ts';
 import type { AccountContact } from '../lifecycle/index.ts';
-import { profileHistory, setSubdomain, toProfile, updateProfile } from './account-profile.ts';
+import {
+  listAcceptances,
+  profileHistory,
+  setSubdomain,
+  toProfile,
+  updateProfile,
+  updateUserName,
+} from './account-profile.ts';
 import { acceptInvitation, inviteUser, listUsers } from './account-users.ts';
 import { type AccountsDeps, findAccount } from './accounts-context.ts';
 import { createApiKey, resolveApiKey, revokeApiKey } from './api-keys.ts';
 import { changePassword, confirmPasswordReset, requestPasswordReset } from './passwords.ts';
 import { registerAccount } from './register-account.ts';
-import { activateAccount, logIn, logOut, resolveSession, revokeSessions } from './sign-in.ts';
+import {
+  activateAccount,
+  logIn,
+  logOut,
+  reportUnauthorisedUse,
+  resolveSession,
+  revokeSessions,
+} from './sign-in.ts';
 
 export type { AccountProfile, ProfileChange } from './account-profile.ts';
 export type { AccountUser } from './account-users.ts';
@@ -34,6 +48,8 @@ export function makeAccounts(deps: AccountsDeps) {
     logOut: (token: string) => logOut(deps, token),
     resolveSession: (token: string) => resolveSession(deps, token),
     revokeSessions: (input: Parameters<typeof revokeSessions>[1]) => revokeSessions(deps, input),
+    reportUnauthorisedUse: (input: Parameters<typeof reportUnauthorisedUse>[1]) =>
+      reportUnauthorisedUse(deps, input),
     changePassword: (input: Parameters<typeof changePassword>[1]) => changePassword(deps, input),
     requestPasswordReset: (email: string) => requestPasswordReset(deps, email),
     confirmPasswordReset: (input: Parameters<typeof confirmPasswordReset>[1]) =>
@@ -44,6 +60,8 @@ export function makeAccounts(deps: AccountsDeps) {
     profile: async (accountId: string) => toProfile(await findAccount(deps, accountId)),
     updateProfile: (input: Parameters<typeof updateProfile>[1]) => updateProfile(deps, input),
     profileHistory: (accountId: string) => profileHistory(deps, accountId),
+    acceptances: (accountId: string) => listAcceptances(deps, accountId),
+    updateUserName: (input: Parameters<typeof updateUserName>[1]) => updateUserName(deps, input),
     setSubdomain: (input: Parameters<typeof setSubdomain>[1]) => setSubdomain(deps, input),
     createApiKey: (input: { name: string }) => createApiKey(deps, input),
     resolveApiKey: (key: string) => resolveApiKey(deps, key),
@@ -57,7 +75,10 @@ export function makeAccounts(deps: AccountsDeps) {
         locale: 'pl' | 'en';
         company_name: string;
       }>(sql`
-        select a.id, u.email, a.locale, a.company_name from accounts a
+        select a.id, u.email, a.locale,
+               coalesce(a.company_name, nullif(concat_ws(' ', u.first_name, u.last_name), ''), u.email)
+                 as company_name
+        from accounts a
         join users u on u.account_id = a.id and u.role = 'owner'
         where a.id = any(${textArray(accountIds)})`);
       return rows.map((r) => ({

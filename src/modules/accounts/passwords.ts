@@ -21,17 +21,18 @@ function assertStrong(deps: AccountsDeps, password: string): void {
 
 /**
  * Changes a password after checking the current one (BK-ACC-04): the old password fails at once, every
- * other session of the user ends, and the user is told by e-mail.
+ * other session of the user ends (the one making the change, `sessionToken`, stays), and the user is told
+ * by e-mail.
  */
 export async function changePassword(
   deps: AccountsDeps,
-  input: { userId: string; currentPassword: string; newPassword: string },
+  input: { userId: string; currentPassword: string; newPassword: string; sessionToken?: string },
 ): Promise<void> {
   assertStrong(deps, input.newPassword);
   const [user] = await deps.db.q.select().from(users).where(eq(users.id, input.userId));
   if (!user?.passwordHash || !(await deps.passwords.verify(user.passwordHash, input.currentPassword)))
     throw new AppError(accountErrors['accounts.password_wrong']);
-  await setPassword(deps, user.accountId, user.id, user.email, input.newPassword);
+  await setPassword(deps, user.accountId, user.id, user.email, input.newPassword, input.sessionToken);
 }
 
 async function setPassword(
@@ -40,6 +41,7 @@ async function setPassword(
   userId: string,
   email: string,
   password: string,
+  keepToken?: string,
 ) {
   const hash = await deps.passwords.hash(password);
   const account = await findAccount(deps, accountId);
@@ -49,7 +51,13 @@ async function setPassword(
       .update(users)
       .set({ passwordHash: hash, passwordChangedAt: now, failedLogins: 0, lockedUntil: null })
       .where(eq(users.id, userId));
-    await revokeSessions(deps, { accountId, userId, reason: 'password_changed', actor: `user:${userId}` });
+    await revokeSessions(deps, {
+      accountId,
+      userId,
+      ...(keepToken ? { keepToken } : {}),
+      reason: 'password_changed',
+      actor: `user:${userId}`,
+    });
     await deps.eventLog.append([
       { chainId: accountId, type: 'user.password_changed', actor: `user:${userId}`, occurredAt: now },
     ]);
@@ -98,6 +106,7 @@ export async function requestPasswordReset(deps: AccountsDeps, email: string): P
   });
 }
 
+/** Sets a new password with the single-use token from the reset mail; every session of the user ends. */
 export async function confirmPasswordReset(
   deps: AccountsDeps,
   input: { token: string; newPassword: string },

@@ -4,7 +4,13 @@ import { acceptances } from './acceptances-schema.ts';
 import { type AccountsDeps, findUserByEmail, issueToken } from './accounts-context.ts';
 import { accountErrors } from './accounts-errors.ts';
 import { accounts, users } from './accounts-schema.ts';
-import { checkRegistration, identityKeyOf, type RegistrationInput } from './registration-rules.ts';
+import {
+  type CustomerIdentity,
+  checkRegistration,
+  customerIdentityOf,
+  identityKeyOf,
+  type RegistrationInput,
+} from './registration-rules.ts';
 import { openSession, type SessionGrant } from './sign-in.ts';
 import { checkTaxId } from './tax-id.ts';
 
@@ -23,12 +29,14 @@ export type RegistrationResult = {
  * Registers a customer account with its owner under the current policy.
  *
  * Guarantees, in one transaction: the policy's registration rules hold (declarations, mandatory fields,
- * current document versions: CM-ACC-01/02, QU-ACC-01/02, BK-ACC-01..03); the declarations and each
- * acceptance are stored with time and version; the account starts its life (trial, or free with a finite
- * end) and a company that had a trial before gets none (QU-BIL-02); a second free account of the same
- * company is refused with an upgrade offer (CM-ACC-03); the activation mail leaves through the outbox; the
- * contract is concluded now only where the policy says so (else at activation or first login, QU-ACC-03).
- * The password is stored only as an argon2id hash (CM-SEC-01).
+ * current document versions, a plan for a paid sign-up: CM-ACC-01/02/07, QU-ACC-01/02, BK-ACC-01..03,
+ * MOC-ACC-01); the declarations and each acceptance are stored with time and version; the account starts
+ * its life (trial, free with a finite end, or waiting for its first payment) and the trial of a customer
+ * who registered before is tied to that first registration (QU-BIL-02); a further free account of the same
+ * customer is refused with an upgrade offer (CM-ACC-03); customers are matched on the policy's identity keys;
+ * the activation mail leaves through the outbox; the contract is concluded now only where the policy says so
+ * (else at activation or first login, QU-ACC-03), and the owner is logged in at once only where no
+ * activation is needed (BK-ACC-03). The password is stored only as an argon2id hash (CM-SEC-01).
  * Leaves to the caller: rate limiting, and checking that a test clock given here may be used.
  */
 export async function registerAccount(
@@ -47,43 +55,56 @@ export async function registerAccount(
   const identityKey = identityKeyOf(input);
   const locale = input.locale ?? policy.locale.defaultLanguage;
   const reg = policy.registration;
+  const company = input.company;
+  const person = input.person ?? {};
 
   return deps.db.transaction(async () => {
     if (await findUserByEmail(deps, input.email)) throw new AppError(accountErrors['accounts.email_taken']);
 
-    const earlier = await deps.db.rows<{ id: string }>(
-      sql`select id from accounts where identity_key = ${identityKey} order by created_at`,
-    );
-    const earlierLives = await deps.lifecycle.load(earlier.map((a) => a.id));
     const requested = input.plan ? policy.plans.find((p) => p.code === input.plan) : undefined;
     const wantsFree = requested ? requested.kind === 'free' : !policy.trial?.enabled;
-    const freeLimit = policy.registration.freeAccountsPerCustomer;
-    if (wantsFree && freeLimit !== null && earlierLives.filter((l) => l.state === 'free').length >= freeLimit)
-      throw new AppError(accountErrors['accounts.free_account_exists'], {
-        details: {
-          clause: 'CM-ACC-03',
-          upgradeTo: policy.plans.filter((p) => p.kind === 'paid').map((p) => p.code),
-        },
-      });
+    const freeLimit = reg.freeAccountsPerCustomer;
+    if (wantsFree && freeLimit !== null) {
+      const earlier = await earlierAccountsOf(deps, customerIdentityOf(input, reg.freeAccountIdentityKeys));
+      const lives = await deps.lifecycle.load(earlier.map((a) => a.id));
+      // A free account that ran out still counts: a new one would restart the finite free period (CM-ACC-04).
+      if (lives.filter((l) => l.state === 'free' || l.state === 'free_ended').length >= freeLimit)
+        throw new AppError(accountErrors['accounts.free_account_exists'], {
+          details: {
+            clause: 'CM-ACC-03',
+            upgradeTo: policy.plans.filter((p) => p.kind === 'paid').map((p) => p.code),
+          },
+        });
+    }
+    const trial = policy.trial?.enabled ? policy.trial : null;
+    const earlierTrials = trial
+      ? await earlierAccountsOf(deps, customerIdentityOf(input, trial.identityKeys))
+      : [];
+    const trialTiedTo =
+      trial && earlierTrials.length >= trial.perCustomer
+        ? earlierTrials[trial.perCustomer - 1]!.createdAt
+        : null;
 
     const accountId = deps.ids.next('acc');
     const userId = deps.ids.next('usr');
     const concludedNow = reg.contractConcludedAt === 'registration';
     const activationRequired = reg.activationLink.required;
     const declarations: Record<string, string> = {};
-    for (const [key, value] of Object.entries(input.declarations))
+    for (const [key, value] of Object.entries(input.declarations ?? {}))
       if (value === true) declarations[key] = now.toISOString();
-    const taxId = input.company.taxId?.trim() ? checkTaxId(input.company.taxId, input.company.country) : null;
+    const taxId = company?.taxId?.trim() ? checkTaxId(company.taxId, company.country) : null;
+    const firstName = person.firstName?.trim() || person.nickname?.trim() || null;
+    const lastName = person.lastName?.trim() || null;
 
     await deps.db.q.insert(accounts).values({
       id: accountId,
       clockId,
-      companyName: input.company.name.trim(),
+      companyName: company?.name.trim() ?? null,
       taxId: taxId?.ok ? taxId.normalized : null,
-      country: input.company.country.toUpperCase(),
-      address: input.company.address ?? null,
+      country: company?.country.toUpperCase() ?? null,
+      address: company?.address ?? null,
       phone: input.phone?.trim() || null,
-      isSoleTrader: input.company.isSoleTrader ?? false,
+      isSoleTrader: company?.isSoleTrader ?? false,
       registeringPerson: input.registeringPerson?.trim() || null,
       identityKey,
       locale,
@@ -96,8 +117,8 @@ export async function registerAccount(
       id: userId,
       accountId,
       email: input.email.trim(),
-      firstName: input.person.firstName?.trim() || input.person.nickname?.trim() || null,
-      lastName: input.person.lastName?.trim() || null,
+      firstName,
+      lastName,
       role: 'owner',
       passwordHash,
       status: activationRequired ? 'pending_activation' : 'active',
@@ -105,8 +126,9 @@ export async function registerAccount(
       createdAt: now,
       passwordChangedAt: now,
     });
+    const acceptedDocuments = input.acceptedDocuments ?? [];
     const accepted = policy.documents.filter((d) =>
-      input.acceptedDocuments.some((a) => a.kind === d.kind && a.version === d.version),
+      acceptedDocuments.some((a) => a.kind === d.kind && a.version === d.version),
     );
     if (accepted.length > 0)
       await deps.db.q.insert(acceptances).values(
@@ -131,9 +153,10 @@ export async function registerAccount(
         actor: `user:${userId}`,
         occurredAt: now,
         data: {
-          country: input.company.country.toUpperCase(),
+          country: company?.country.toUpperCase() ?? null,
           declarations: Object.keys(declarations),
           accepted: accepted.map((d) => `${d.kind}@${d.version}`),
+          plan: input.plan ?? null,
           policyVersion: versionId,
           testClock: clockId,
         },
@@ -145,7 +168,7 @@ export async function registerAccount(
       clockId,
       now,
       requestedPlan: input.plan ?? null,
-      hadTrialBefore: earlierLives.length > 0,
+      trialTiedTo,
       actor: `user:${userId}`,
     });
     if (concludedNow)
@@ -176,16 +199,19 @@ export async function registerAccount(
           clause: reg.clause,
           occurredAt: now,
           params: {
-            companyName: input.company.name.trim(),
+            companyName:
+              company?.name.trim() ?? ([firstName, lastName].filter(Boolean).join(' ') || input.email.trim()),
             activationUrl: `${deps.portalUrl}/activate?token=${token}`,
             validUntil: expiresAt,
           },
         },
       ]);
     }
-    const session = concludedNow
-      ? await openSession(deps, { accountId, userId, now, ip: context.ip, userAgent: context.userAgent })
-      : null;
+    // Logged in by the sign-up itself only where no activation step stands before the first login.
+    const session =
+      concludedNow && !activationRequired
+        ? await openSession(deps, { accountId, userId, now, ip: context.ip, userAgent: context.userAgent })
+        : null;
     return {
       accountId,
       userId,
@@ -196,4 +222,23 @@ export async function registerAccount(
       session,
     };
   });
+}
+
+/** Earlier accounts of the customer with this identity, oldest first (a null value matches nothing). */
+async function earlierAccountsOf(
+  deps: AccountsDeps,
+  who: CustomerIdentity,
+): Promise<{ id: string; createdAt: Date }[]> {
+  if (!who.email && !who.taxId && !who.companyName && !who.phone) return [];
+  const rows = await deps.db.rows<{ id: string; created_at: Date }>(sql`
+    select a.id, a.created_at from accounts a
+    where (${who.taxId}::text is not null and a.tax_id = ${who.taxId})
+       or (${who.email}::text is not null
+           and exists (select 1 from users u where u.account_id = a.id and lower(u.email) = ${who.email}))
+       or (${who.companyName}::text is not null
+           and lower(regexp_replace(btrim(a.company_name), '[[:space:]]+', ' ', 'g'))
+             = lower(${who.companyName}))
+       or (${who.phone}::text is not null and regexp_replace(a.phone, '[^0-9+]', '', 'g') = ${who.phone})
+    order by a.created_at, a.id`);
+  return rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at) }));
 }

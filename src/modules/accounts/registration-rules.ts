@@ -1,26 +1,35 @@
-import type { Policy } from '../../policy/index.ts';
+import type { IdentityKey, Policy } from '../../policy/index.ts';
 import { checkTaxId } from './tax-id.ts';
 
 export type RegistrationInput = {
-  company: {
-    name: string;
-    taxId?: string | undefined;
-    country: string;
-    address?: { street: string; postalCode: string; city: string; country: string } | undefined;
-    isSoleTrader?: boolean | undefined;
-    isLegalPerson?: boolean | undefined;
-  };
-  person: { firstName?: string | undefined; lastName?: string | undefined; nickname?: string | undefined };
+  /** Absent for a person signing up under a (nick)name only, where the policy allows it (MOC-ACC-01). */
+  company?:
+    | {
+        name: string;
+        taxId?: string | undefined;
+        country: string;
+        address?: { street: string; postalCode: string; city: string; country: string } | undefined;
+        isSoleTrader?: boolean | undefined;
+        isLegalPerson?: boolean | undefined;
+      }
+    | undefined;
+  person?:
+    | { firstName?: string | undefined; lastName?: string | undefined; nickname?: string | undefined }
+    | undefined;
   registeringPerson?: string | undefined;
   email: string;
   phone?: string | undefined;
   password: string;
-  declarations: {
-    business?: boolean | undefined;
-    adult?: boolean | undefined;
-    legalCapacity?: boolean | undefined;
-  };
-  acceptedDocuments: { kind: string; version: string }[];
+  declarations?:
+    | {
+        business?: boolean | undefined;
+        adult?: boolean | undefined;
+        legalCapacity?: boolean | undefined;
+      }
+    | undefined;
+  acceptedDocuments?: { kind: string; version: string }[] | undefined;
+  /** What the customer signs up for; a paid sign-up must name its plan (CM-ACC-07). */
+  accountType?: 'free' | 'paid' | undefined;
   plan?: string | undefined;
   locale?: 'pl' | 'en' | undefined;
 };
@@ -30,27 +39,38 @@ export type FieldIssue = { field: string; rule: string; clause?: string };
 /**
  * Checks a registration against the policy before anything is written. Returns every problem at once, each
  * naming the field and, where a clause demands it, the clause; an empty list means it may proceed.
+ *
+ * Company data are required unless the policy lets a person sign up under a nickname: there only the
+ * e-mail and password are needed (MOC-ACC-01, HT-ACC-01), and company data come when paying for a company.
  */
 export function checkRegistration(policy: Policy, input: RegistrationInput): FieldIssue[] {
   const r = policy.registration;
   const issues: FieldIssue[] = [];
-  if (r.requireBusinessDeclaration && input.declarations.business !== true)
+  const declarations = input.declarations ?? {};
+  const person = input.person ?? {};
+  const company = input.company;
+  if (r.requireBusinessDeclaration && declarations.business !== true)
     issues.push({ field: 'declarations.business', rule: 'required', clause: 'CM-ACC-01' });
-  if (r.requireAdultDeclaration && input.declarations.adult !== true)
+  if (r.requireAdultDeclaration && declarations.adult !== true)
     issues.push({ field: 'declarations.adult', rule: 'required', clause: 'CM-ACC-02' });
-  if (r.requireLegalCapacityDeclaration && input.declarations.legalCapacity !== true)
+  if (r.requireLegalCapacityDeclaration && declarations.legalCapacity !== true)
     issues.push({ field: 'declarations.legalCapacity', rule: 'required', clause: 'QU-ACC-01' });
-  if (r.requireRegisteringPerson && input.company.isLegalPerson !== false && !input.registeringPerson?.trim())
+  if (!company && !r.allowNickname) issues.push({ field: 'company', rule: 'required' });
+  if (
+    r.requireRegisteringPerson &&
+    company &&
+    company.isLegalPerson !== false &&
+    !input.registeringPerson?.trim()
+  )
     issues.push({ field: 'registeringPerson', rule: 'required', clause: 'QU-ACC-01' });
   if (r.requirePhone && !input.phone?.trim())
     issues.push({ field: 'phone', rule: 'required', clause: 'BK-ACC-02' });
-  if (r.requireTaxId && !input.company.taxId?.trim())
-    issues.push({ field: 'company.taxId', rule: 'required' });
-  if (input.company.taxId?.trim()) {
-    const check = checkTaxId(input.company.taxId, input.company.country);
+  if (r.requireTaxId && !company?.taxId?.trim()) issues.push({ field: 'company.taxId', rule: 'required' });
+  if (company?.taxId?.trim()) {
+    const check = checkTaxId(company.taxId, company.country);
     if (!check.ok) issues.push({ field: 'company.taxId', rule: `invalid_${check.reason}` });
   }
-  if (!r.allowNickname && !(input.person.firstName?.trim() && input.person.lastName?.trim()))
+  if (!r.allowNickname && !(person.firstName?.trim() && person.lastName?.trim()))
     issues.push({ field: 'person', rule: 'name_required' });
   if (input.password.length < policy.security.passwordMinLength)
     issues.push({
@@ -58,23 +78,85 @@ export function checkRegistration(policy: Policy, input: RegistrationInput): Fie
       rule: `min_length_${policy.security.passwordMinLength}`,
       clause: 'CM-SEC-01',
     });
+  const acceptedDocuments = input.acceptedDocuments ?? [];
   for (const doc of policy.documents.filter((d) => d.requiredAtRegistration)) {
-    const accepted = input.acceptedDocuments.find((a) => a.kind === doc.kind);
+    const accepted = acceptedDocuments.find((a) => a.kind === doc.kind);
     if (!accepted)
       issues.push({ field: `acceptedDocuments.${doc.kind}`, rule: 'required', clause: 'QU-ACC-02' });
     else if (accepted.version !== doc.version)
       issues.push({ field: `acceptedDocuments.${doc.kind}`, rule: `not_current_version_${doc.version}` });
   }
+  issues.push(...checkPlanChoice(policy, input));
   return issues;
 }
 
-/** The company identity used to match a customer's earlier accounts: its tax id, else its e-mail domain owner. */
-export function identityKeyOf(input: Pick<RegistrationInput, 'company' | 'email'>): string {
-  if (input.company.taxId?.trim()) {
-    const check = checkTaxId(input.company.taxId, input.company.country);
-    if (check.ok) return `tax:${check.normalized}`;
+/**
+ * A paid sign-up must name a paid plan, while a free one needs none (CM-ACC-07); a named plan must exist and
+ * be one a customer can sign up for (never the "Trial ended" plan).
+ */
+function checkPlanChoice(
+  policy: Policy,
+  input: Pick<RegistrationInput, 'accountType' | 'plan'>,
+): FieldIssue[] {
+  if (!input.plan) {
+    return input.accountType === 'paid' ? [{ field: 'plan', rule: 'required', clause: 'CM-ACC-07' }] : [];
   }
-  return `email:${input.email.trim().toLowerCase()}`;
+  const plan = policy.plans.find((p) => p.code === input.plan);
+  if (!plan) return [{ field: 'plan', rule: 'unknown' }];
+  if (plan.kind === 'trial_ended') return [{ field: 'plan', rule: 'not_offered' }];
+  if (input.accountType === 'paid' && plan.kind !== 'paid')
+    return [{ field: 'plan', rule: 'not_paid', clause: 'CM-ACC-07' }];
+  if (input.accountType === 'free' && plan.kind === 'paid')
+    return [{ field: 'plan', rule: 'not_free', clause: 'CM-ACC-07' }];
+  return [];
+}
+
+/** The company identity kept on the account: its tax id, else the owner's e-mail. */
+export function identityKeyOf(input: Pick<RegistrationInput, 'company' | 'email'>): string {
+  const taxId = normalizedTaxIdOf(input);
+  return taxId ? `tax:${taxId}` : `email:${input.email.trim().toLowerCase()}`;
+}
+
+function normalizedTaxIdOf(input: Pick<RegistrationInput, 'company'>): string | null {
+  if (!input.company?.taxId?.trim()) return null;
+  const check = checkTaxId(input.company.taxId, input.company.country);
+  return check.ok ? check.normalized : null;
+}
+
+/**
+ * The values an earlier account of the same customer is recognised by, under the policy's identity keys
+ * (trial: QU-BIL-02; free accounts: CM-ACC-03). Null where the key is not used or the sign-up lacks it.
+ * Payment fingerprints are matched by billing, which knows them.
+ */
+export type CustomerIdentity = {
+  email: string | null;
+  taxId: string | null;
+  companyName: string | null;
+  phone: string | null;
+};
+
+export function customerIdentityOf(
+  input: Pick<RegistrationInput, 'company' | 'email' | 'phone'>,
+  keys: readonly IdentityKey[],
+): CustomerIdentity {
+  const name = input.company?.name ? normalizedCompanyName(input.company.name) : '';
+  const phone = input.phone ? normalizedPhone(input.phone) : '';
+  return {
+    email: keys.includes('email') ? input.email.trim().toLowerCase() : null,
+    taxId: keys.includes('tax_id') ? normalizedTaxIdOf(input) : null,
+    companyName: keys.includes('company_name') && name ? name : null,
+    phone: keys.includes('phone') && phone ? phone : null,
+  };
+}
+
+/** Outer and repeated spaces do not make another company (the store also ignores letter case). */
+export function normalizedCompanyName(name: string): string {
+  return name.trim().replace(/\s+/g, ' ');
+}
+
+/** Digits and a leading plus only: "+48 600-100-200" = "+48600100200". */
+export function normalizedPhone(phone: string): string {
+  return phone.replace(/[^0-9+]/g, '');
 }
 
 const reservedSubdomains = new Set([

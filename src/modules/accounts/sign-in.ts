@@ -240,24 +240,28 @@ export async function logOut(deps: AccountsDeps, token: string): Promise<void> {
 
 /**
  * Ends every session of a user or of a whole account, e.g. after a report of unauthorised use (BK-ACC-05)
- * or a password change. Records the report in the event log.
+ * or a password change (BK-ACC-04), except the session given in `keepToken` (the one making the change).
+ * Records how many ended in the event log.
  */
 export async function revokeSessions(
   deps: AccountsDeps,
   input: {
     accountId: string;
     userId?: string;
+    keepToken?: string;
     reason: 'unauthorised_use_reported' | 'password_changed' | 'access_ended';
     actor: string;
   },
 ): Promise<number> {
   const account = await findAccount(deps, input.accountId);
   const now = await deps.timeOf(account.clockId);
+  const keep = input.keepToken ? sha256Hex(input.keepToken) : null;
   return deps.db.transaction(async () => {
     const rows = await deps.db.rows<{ token_hash: string }>(sql`
       update sessions set revoked_at = ${now.toISOString()}
       where account_id = ${input.accountId} and revoked_at is null
         and (${input.userId ?? null}::text is null or user_id = ${input.userId ?? null})
+        and (${keep}::text is null or token_hash <> ${keep})
       returning token_hash`);
     await deps.eventLog.append([
       {
@@ -270,5 +274,39 @@ export async function revokeSessions(
       },
     ]);
     return rows.length;
+  });
+}
+
+/**
+ * Takes a report of unauthorised use of an account (BK-ACC-05): opens a security ticket, logged with the
+ * time of the account's clock and who reported it, and ends every session of the account (or of one
+ * user), so whoever used it must log in again. Leaves to the caller: checking that the reporter may act
+ * for the account.
+ */
+export async function reportUnauthorisedUse(
+  deps: AccountsDeps,
+  input: { accountId: string; userId?: string; actor: string },
+): Promise<{ ticketId: string; reportedAt: Date; revoked: number }> {
+  const account = await findAccount(deps, input.accountId);
+  const reportedAt = await deps.timeOf(account.clockId);
+  const ticketId = deps.ids.next('sec');
+  return deps.db.transaction(async () => {
+    await deps.eventLog.append([
+      {
+        chainId: account.id,
+        type: 'security.unauthorised_use_reported',
+        clause: 'BK-ACC-05',
+        actor: input.actor,
+        occurredAt: reportedAt,
+        data: { ticket: ticketId, user: input.userId ?? null },
+      },
+    ]);
+    const revoked = await revokeSessions(deps, {
+      accountId: account.id,
+      ...(input.userId ? { userId: input.userId } : {}),
+      reason: 'unauthorised_use_reported',
+      actor: input.actor,
+    });
+    return { ticketId, reportedAt, revoked };
   });
 }

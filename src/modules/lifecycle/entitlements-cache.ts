@@ -1,6 +1,7 @@
 import type { Entitlements } from './lifecycle-rules.ts';
 
-type Entry = { value: Entitlements & { accountId: string }; clockId: string | null };
+type Value = Entitlements & { accountId: string };
+type Entry = { value: Value; clockId: string | null };
 
 /**
  * Entitlements are read on every request of the operator's product, so each process keeps them in memory.
@@ -9,24 +10,34 @@ type Entry = { value: Entitlements & { accountId: string }; clockId: string | nu
  * e.g. the end of a trial), so the cache never answers with what was true before a change.
  */
 export function makeEntitlementsCache(deps: {
-  load: (
-    accountId: string,
-  ) => Promise<{ value: Entitlements & { accountId: string }; clockId: string | null }>;
+  load: (accountId: string) => Promise<Entry>;
+  /** The time of the account's clock; answering the real clock without a promise saves a hop per hit. */
   timeOf: (clockId: string | null) => Promise<Date> | Date;
   maxEntries?: number;
 }) {
   const entries = new Map<string, Entry>();
   const maxEntries = deps.maxEntries ?? 100_000;
 
-  async function get(accountId: string): Promise<Entitlements & { accountId: string }> {
+  /**
+   * The account's entitlements. A fresh entry is answered at once, without a promise (the operator's product
+   * asks on every request); a missing or expired one is loaded.
+   */
+  function get(accountId: string): Value | Promise<Value> {
     const hit = entries.get(accountId);
-    if (hit) {
-      const until = hit.value.validUntil;
-      if (!until) return hit.value;
-      const now = await deps.timeOf(hit.clockId);
-      if (now.getTime() < until.getTime()) return hit.value;
-      entries.delete(accountId);
-    }
+    if (!hit) return load(accountId);
+    const until = hit.value.validUntil;
+    if (!until) return hit.value;
+    const time = deps.timeOf(hit.clockId);
+    if (time instanceof Date) return time.getTime() < until.getTime() ? hit.value : reload(accountId);
+    return time.then((now) => (now.getTime() < until.getTime() ? hit.value : reload(accountId)));
+  }
+
+  function reload(accountId: string): Promise<Value> {
+    entries.delete(accountId);
+    return load(accountId);
+  }
+
+  async function load(accountId: string): Promise<Value> {
     const loaded = await deps.load(accountId);
     if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
     entries.set(accountId, loaded);

@@ -1,3 +1,5 @@
+import type { FastifySerializerCompiler } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireAccountAccess } from '../../platform/http/auth.ts';
 import type { HttpServer } from '../../platform/http/http-server.ts';
@@ -12,11 +14,47 @@ const EntitlementsReply = z.object({
   limits: z.record(z.string(), z.number()),
   validUntil: z.string().nullable(),
 });
+type EntitlementsReply = z.infer<typeof EntitlementsReply>;
+
+/**
+ * The entitlements cache hands out the same value, never modified, for every request until the account
+ * changes or the value expires; its reply object and JSON body are therefore made once per value and kept
+ * beside it (weakly, so they go when the cache drops the value). Checking and encoding the reply with zod
+ * on every request was the most expensive step of the route; the body is still the one zod produces.
+ */
+const replies = new WeakMap<object, EntitlementsReply>();
+const bodies = new WeakMap<object, string>();
+
+function replyOf(e: Entitlements & { accountId: string }): EntitlementsReply {
+  let reply = replies.get(e);
+  if (reply === undefined) {
+    reply = { ...e, validUntil: e.validUntil?.toISOString() ?? null };
+    replies.set(e, reply);
+  }
+  return reply;
+}
+
+const memoizedSerializer: FastifySerializerCompiler<unknown> = (route) => {
+  const serialize = (serializerCompiler as FastifySerializerCompiler<unknown>)(route);
+  return (data) => {
+    if (typeof data !== 'object' || data === null) return serialize(data);
+    let body = bodies.get(data);
+    if (body === undefined) {
+      body = serialize(data);
+      bodies.set(data, body);
+    }
+    return body;
+  };
+};
 
 /** HTTP for the lifecycle module. */
 export function registerLifecycleRoutes(
   app: HttpServer,
-  deps: { entitlements: (accountId: string) => Promise<Entitlements & { accountId: string }> },
+  deps: {
+    entitlements: (
+      accountId: string,
+    ) => (Entitlements & { accountId: string }) | Promise<Entitlements & { accountId: string }>;
+  },
 ): void {
   app.get(
     '/v1/accounts/:accountId/entitlements',
@@ -27,11 +65,12 @@ export function registerLifecycleRoutes(
         params: z.object({ accountId: z.string().max(60) }),
         response: { 200: EntitlementsReply },
       },
+      serializerCompiler: memoizedSerializer,
     },
-    async (request) => {
+    (request) => {
       requireAccountAccess(request, request.params.accountId);
-      const e = await deps.entitlements(request.params.accountId);
-      return { ...e, validUntil: e.validUntil?.toISOString() ?? null };
+      const e = deps.entitlements(request.params.accountId);
+      return e instanceof Promise ? e.then(replyOf) : replyOf(e);
     },
   );
 }

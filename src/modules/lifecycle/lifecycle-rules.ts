@@ -20,35 +20,55 @@ export function windowEndsAt(from: Date, days: number, timeZone: string): Date {
 }
 
 /**
- * Where a new account starts. A trial where the policy has one, unless this customer (matched by company
- * identity) already had one: re-registering never restarts a trial (QU-BIL-02). Otherwise the requested or
- * only free plan, with its finite period (CM-ACC-04).
+ * Where a new account starts.
+ *
+ * - A trial where the policy has one and it covers what was chosen: the trial plan ('trial_plan'; a paid
+ *   plan chosen at sign-up is ordered later, QU-BIL-01), or the chosen paid plan itself ('chosen_plan_free':
+ *   free for the first days whatever package is selected, BK-BIL-01).
+ * - The trial clock is tied to the customer's first registration (`tiedTo`, matched by company
+ *   identity): re-registering never restarts it, so a later account gets what is left of that trial, or
+ *   none (QU-BIL-02).
+ * - A paid plan no trial covers waits for its first payment (`pending_activation`); it is never a free
+ *   account.
+ * - Otherwise the requested or only free plan, with its finite period where it has one (CM-ACC-04).
  */
 export function startOfLife(
   policy: Policy,
-  input: { registeredAt: Date; requestedPlan: string | null; hadTrialBefore: boolean },
+  input: { registeredAt: Date; requestedPlan: string | null; tiedTo: Date | null },
 ): LifeStart {
   const tz = policy.locale.timeZone;
   const requested = input.requestedPlan
     ? policy.plans.find((p) => p.code === input.requestedPlan)
     : undefined;
   const trial = policy.trial;
-  if (trial?.enabled && (!requested || requested.kind === 'trial')) {
-    if (input.hadTrialBefore) {
+  const trialPlan = trial?.enabled ? trialPlanFor(trial, requested) : null;
+  if (trial && trialPlan) {
+    const trialEndsAt = windowEndsAt(input.tiedTo ?? input.registeredAt, trial.days, tz);
+    const repeated = input.tiedTo !== null;
+    if (repeated && trialEndsAt.getTime() <= input.registeredAt.getTime()) {
       return {
         state: 'trial_ended',
-        planCode: trial.afterTrialPlanCode ?? trial.planCode,
-        trialEndsAt: input.registeredAt,
+        planCode: trial.afterTrialPlanCode ?? trialPlan,
+        trialEndsAt,
         freeEndsAt: null,
-        because: trial.clauses.onePerCustomer,
+        because: trial.clauses.onePerCustomer ?? trial.clauses.length,
       };
     }
     return {
       state: 'trial',
-      planCode: trial.planCode,
-      trialEndsAt: windowEndsAt(input.registeredAt, trial.days, tz),
+      planCode: trialPlan,
+      trialEndsAt,
       freeEndsAt: null,
-      because: trial.clauses.length,
+      because: repeated ? (trial.clauses.onePerCustomer ?? trial.clauses.length) : trial.clauses.length,
+    };
+  }
+  if (requested?.kind === 'paid') {
+    return {
+      state: 'pending_activation',
+      planCode: requested.code,
+      trialEndsAt: null,
+      freeEndsAt: null,
+      because: null,
     };
   }
   const free = requested?.kind === 'free' ? requested : policy.plans.find((p) => p.kind === 'free');
@@ -62,12 +82,22 @@ export function startOfLife(
   };
 }
 
+/** The plan a trial runs on for this choice, or null when the trial does not cover it (a free plan). */
+function trialPlanFor(trial: NonNullable<Policy['trial']>, requested: Policy['plans'][number] | undefined) {
+  if (!requested) return trial.planCode;
+  if (trial.mode === 'chosen_plan_free') return requested.kind === 'paid' ? requested.code : null;
+  return requested.kind === 'trial' || requested.kind === 'paid' ? trial.planCode : null;
+}
+
 export type TrialDecision = { next: 'trial_ended'; planCode: string; because: string } | { next: 'stay' };
 
-/** Whether a trial is over at `now` (QU-BIL-01, BK-BIL-01): from the first instant after its last day. */
+/**
+ * Whether a trial is over at `now` (QU-BIL-01, BK-BIL-01): from the first instant after its last day. The
+ * account moves to the policy's after-trial plan, or stays on its plan unpaid where there is none.
+ */
 export function decideTrialEnd(
   policy: Policy,
-  current: { state: AccountState; trialEndsAt: Date | null },
+  current: { state: AccountState; planCode: string; trialEndsAt: Date | null },
   now: Date,
 ): TrialDecision {
   const trial = policy.trial;
@@ -75,7 +105,7 @@ export function decideTrialEnd(
   if (now.getTime() < current.trialEndsAt.getTime()) return { next: 'stay' };
   return {
     next: 'trial_ended',
-    planCode: trial.afterTrialPlanCode ?? trial.planCode,
+    planCode: trial.afterTrialPlanCode ?? current.planCode,
     because: trial.clauses.length,
   };
 }
@@ -122,14 +152,20 @@ const accessByState: Record<AccountState, Entitlements['access']> = {
   purged: 'none',
 };
 
-/** What an account may do now, from its plan's features and limits and its state. */
+/**
+ * What an account may do now, from its plan's features and limits and its state. Free and trial plans never
+ * carry paid-only features (the policy refuses them), so a free account has them switched off (CM-ACC-04).
+ */
 export function entitlementsOf(
   policy: Policy,
   current: { state: AccountState; planCode: string; trialEndsAt: Date | null; freeEndsAt: Date | null },
 ): Entitlements {
   const plan = policy.plans.find((p) => p.code === current.planCode);
   if (!plan) throw new Error(`plan ${current.planCode} is not in policy ${policy.id}@${policy.version}`);
-  const access = accessByState[current.state];
+  // After a trial with no after-trial plan (a chosen paid plan not yet paid, or a trial package that has
+  // expired), the plan's features are not given away: only what a restricted account may do (BK-LIF-01).
+  const unpaid = current.state === 'trial_ended' && (plan.kind === 'paid' || plan.kind === 'trial');
+  const access = unpaid ? 'restricted' : accessByState[current.state];
   const validUntil =
     current.state === 'trial' ? current.trialEndsAt : current.state === 'free' ? current.freeEndsAt : null;
   return {

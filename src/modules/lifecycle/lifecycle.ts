@@ -58,7 +58,8 @@ export function makeLifecycle(deps: {
     clockId: string | null;
     now: Date;
     requestedPlan: string | null;
-    hadTrialBefore: boolean;
+    /** The registration of this customer's earlier account that its trial is tied to (QU-BIL-02), if any. */
+    trialTiedTo: Date | null;
     actor: string;
   }): Promise<LifeRow> {
     const policy = policyOf(input.policyVersionId);
@@ -67,7 +68,7 @@ export function makeLifecycle(deps: {
     const life = startOfLife(policy, {
       registeredAt: input.now,
       requestedPlan: input.requestedPlan,
-      hadTrialBefore: input.hadTrialBefore,
+      tiedTo: input.trialTiedTo,
     });
     const row: LifeRow = {
       accountId: input.accountId,
@@ -195,11 +196,11 @@ export function makeLifecycle(deps: {
 
   /** Tells every process's entitlement cache that these accounts changed (delivered on commit). */
   async function announceChanged(accountIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < accountIds.length; i += 200) {
-      await db.q.execute(
-        sql`select pg_notify(${ACCOUNT_CHANGED}, ${accountIds.slice(i, i + 200).join(',')})`,
-      );
-    }
+    // One notice per 200 accounts (a payload stays under NOTIFY's 8000 bytes), all in one statement.
+    const payloads: string[] = [];
+    for (let i = 0; i < accountIds.length; i += 200) payloads.push(accountIds.slice(i, i + 200).join(','));
+    if (payloads.length === 0) return;
+    await db.q.execute(sql`select pg_notify(${ACCOUNT_CHANGED}, p) from unnest(${textArray(payloads)}) as p`);
   }
 
   dueWork.register({

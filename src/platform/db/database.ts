@@ -22,8 +22,10 @@ export type Database = {
   /**
    * Runs `fn` in a transaction. Inside an ambient transaction it joins it, so a use case called from a
    * request that already holds a transaction (e.g. with an Idempotency-Key) commits together with it.
+   * With `savepoint`, the joined part runs in a savepoint: if `fn` fails, only its own writes are undone
+   * and a caller that catches the failure can go on in the ambient transaction.
    */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, options?: { savepoint?: boolean }): Promise<T>;
   /** Raw SQL returning rows; int8 columns must be cast (`::int` or `::text`), they differ between drivers. */
   rows<T>(query: SQL): Promise<T[]>;
   /** Whether the caller runs inside a transaction. */
@@ -108,8 +110,10 @@ function build(
     get q() {
       return current();
     },
-    transaction: async (fn) => {
+    transaction: async (fn, options) => {
       const outer = ambient.getStore();
+      if (outer && options?.savepoint)
+        return outer.transaction((tx) => ambient.run(tx as unknown as Executor, fn));
       if (outer) return fn();
       return root.transaction((tx) => ambient.run(tx as unknown as Executor, fn));
     },

@@ -37,6 +37,12 @@ export function makeDueWork(deps: { db: Database }) {
   const { db } = deps;
   const handlers = new Map<string, DueHandler>();
 
+  /**
+   * A transaction of its own, or a savepoint inside the caller's (a test-clock advance with an
+   * Idempotency-Key): either way a failed batch is undone before its items are retried one by one.
+   */
+  const atomically = (fn: () => Promise<void>) => db.transaction(fn, { savepoint: true });
+
   function register(handler: DueHandler): void {
     if (handlers.has(handler.kind)) throw new Error(`due handler ${handler.kind} registered twice`);
     handlers.set(handler.kind, handler);
@@ -90,12 +96,14 @@ export function makeDueWork(deps: { db: Database }) {
     const notBefore = (options.firedNotBefore ?? options.now).getTime();
     let claimed: DueItem[] = [];
     try {
-      await db.transaction(async () => {
+      await atomically(async () => {
+        // The rows locked are deleted by their ctid: matching them by key instead let the planner join
+        // them against a scan of the whole queue, once per batch (quadratic in the queue's length).
         const rows = await db.rows<DueRow>(sql`
-          delete from due_items where (account_id, kind, ref) in (
-            select account_id, kind, ref from due_items
+          delete from due_items where ctid = any(array(
+            select ctid from due_items
             where ${clockFilter} and due_at <= ${options.now.toISOString()} and failed_at is null
-            order by due_at limit ${batchSize} for update skip locked)
+            order by due_at limit ${batchSize} for update skip locked))
           returning account_id, kind, ref, due_at, clock_id, attempts`);
         claimed = rows.map((r) => toItem(r, notBefore)).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
         await runHandlers(claimed);
@@ -108,26 +116,33 @@ export function makeDueWork(deps: { db: Database }) {
     }
   }
 
+  /** Hands `items` (in due order) to their handlers, a run of consecutive items of one kind at a time. */
   async function runHandlers(items: DueItem[]): Promise<void> {
-    const byKind = new Map<string, DueItem[]>();
+    const runs: DueItem[][] = [];
     for (const item of items) {
-      const group = byKind.get(item.kind) ?? [];
-      group.push(item);
-      byKind.set(item.kind, group);
+      const run = runs.at(-1);
+      if (run && run[0]!.kind === item.kind) run.push(item);
+      else runs.push([item]);
     }
-    for (const [kind, group] of byKind) {
+    for (const run of runs) {
+      const kind = run[0]!.kind;
       const handler = handlers.get(kind);
       if (!handler) throw new Error(`no due handler for ${kind}`);
-      await handler.handle(group);
+      await handler.handle(run);
     }
   }
 
   async function retryAlone(item: DueItem, now: Date, batchError: unknown): Promise<void> {
     try {
-      await db.transaction(async () => {
-        await db.q.execute(
-          sql`delete from due_items where account_id = ${item.accountId} and kind = ${item.kind} and ref = ${item.ref}`,
-        );
+      await atomically(async () => {
+        // Another worker may have claimed and handled the item (or it was rescheduled) since the batch
+        // rolled back: then it is no longer this sweep's to hand out.
+        const still = await db.rows<{ kind: string }>(sql`
+          delete from due_items
+          where account_id = ${item.accountId} and kind = ${item.kind} and ref = ${item.ref}
+            and due_at = ${item.dueAt.toISOString()} and failed_at is null
+          returning kind`);
+        if (still.length === 0) return;
         await runHandlers([item]);
       });
     } catch (error) {
@@ -139,7 +154,8 @@ export function makeDueWork(deps: { db: Database }) {
         values (${item.accountId}, ${item.kind}, ${item.ref}, ${retryAt.toISOString()}, ${item.clockId},
                 ${attempts}, ${message}, ${attempts >= MAX_ATTEMPTS ? now.toISOString() : null})
         on conflict (account_id, kind, ref) do update
-          set attempts = excluded.attempts, last_error = excluded.last_error, failed_at = excluded.failed_at`);
+          set due_at = excluded.due_at, attempts = excluded.attempts, last_error = excluded.last_error,
+              failed_at = excluded.failed_at`);
     }
   }
 

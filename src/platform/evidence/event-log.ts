@@ -68,13 +68,19 @@ export function makeEventLog(deps: { db: Database; clock: Clock; ids: IdGenerato
     if (list.length === 0) return [];
     if (!db.inTransaction()) throw new Error('eventLog.append must run inside a transaction');
     const chainIds = [...new Set(list.map((e) => e.chainId))].sort();
-    await db.q.execute(sql`
-      insert into chain_heads (chain_id, seq, hash)
-      select v, 0, ${GENESIS} from unnest(${textArray(chainIds)}) as v
-      on conflict do nothing`);
-    const heads = await db.rows<{ chain_id: string; seq: number; hash: string }>(sql`
-      select chain_id, seq, hash from chain_heads
-      where chain_id = any(${textArray(chainIds)}) order by chain_id for update`);
+    const lockHeads = () =>
+      db.rows<{ chain_id: string; seq: number; hash: string }>(sql`
+        select chain_id, seq, hash from chain_heads
+        where chain_id = any(${textArray(chainIds)}) order by chain_id for update`);
+    let heads = await lockHeads();
+    if (heads.length < chainIds.length) {
+      // A chain's first event: its head starts at the genesis hash.
+      await db.q.execute(sql`
+        insert into chain_heads (chain_id, seq, hash)
+        select v, 0, ${GENESIS} from unnest(${textArray(chainIds)}) as v
+        on conflict do nothing`);
+      heads = await lockHeads();
+    }
     const head = new Map(heads.map((h) => [h.chain_id, { seq: h.seq, hash: h.hash }]));
     const recordedAt = clock.now();
     const stored: StoredEvent[] = list.map((e) => {
@@ -96,16 +102,16 @@ export function makeEventLog(deps: { db: Database; clock: Clock; ids: IdGenerato
       head.set(e.chainId, { seq: event.seq, hash: event.hash });
       return event;
     });
+    const involved = new Set(chainIds);
+    const newHeads = [...head].filter(([id]) => involved.has(id)).map(([chainId, h]) => ({ chainId, ...h }));
+    // The events and their chains' new heads in one statement (one round trip per batch less).
     await db.q.execute(sql`
-      insert into events (chain_id, seq, id, occurred_at, recorded_at, type, clause, actor, cause, data, prev_hash, hash)
-      select "chainId", seq, id, "occurredAt", "recordedAt", type, clause, actor, cause, data, "prevHash", hash
-      from jsonb_to_recordset(${jsonRows(stored)}) as x(
-        "chainId" text, seq int, id text, "occurredAt" timestamptz, "recordedAt" timestamptz, type text,
-        clause text, actor text, cause text, data jsonb, "prevHash" text, hash text)`);
-    const newHeads = [...head]
-      .filter(([id]) => chainIds.includes(id))
-      .map(([chainId, h]) => ({ chainId, ...h }));
-    await db.q.execute(sql`
+      with appended as (
+        insert into events (chain_id, seq, id, occurred_at, recorded_at, type, clause, actor, cause, data, prev_hash, hash)
+        select "chainId", seq, id, "occurredAt", "recordedAt", type, clause, actor, cause, data, "prevHash", hash
+        from jsonb_to_recordset(${jsonRows(stored)}) as x(
+          "chainId" text, seq int, id text, "occurredAt" timestamptz, "recordedAt" timestamptz, type text,
+          clause text, actor text, cause text, data jsonb, "prevHash" text, hash text))
       update chain_heads h set seq = x.seq, hash = x.hash
       from jsonb_to_recordset(${jsonRows(newHeads)}) as x("chainId" text, seq int, hash text)
       where h.chain_id = x."chainId"`);
@@ -161,14 +167,21 @@ export function makeEventLog(deps: { db: Database; clock: Clock; ids: IdGenerato
 
   /**
    * Recomputes every hash and link. Finds edited, reordered, inserted or deleted events, heads that do not
-   * match their chain, and chains or tails deleted after a checkpoint recorded them.
+   * match their chain, and chains or tails deleted after a checkpoint recorded them (even once the chain has
+   * grown past them again). Reads one snapshot, so appends committed meanwhile are not taken for tampering.
    */
   async function verify(): Promise<VerifyReport> {
+    if (db.inTransaction()) return verifySnapshot();
+    return db.transaction(async () => {
+      await db.q.execute(sql`set transaction isolation level repeatable read, read only`);
+      return verifySnapshot();
+    });
+  }
+
+  async function verifySnapshot(): Promise<VerifyReport> {
     const problems: string[] = [];
     let eventCount = 0;
     const chainEnds = new Map<string, { seq: number; hash: string }>();
-    const hashAt = new Map<string, string>();
-    const checkpointed = new Map<string, { seq: number; hash: string }>();
 
     const cps = await db.rows<{ seq: number; created_at: Date; prev_hash: string; hash: string }>(
       sql`select seq, created_at, prev_hash, hash from checkpoints order by seq`,
@@ -184,9 +197,7 @@ export function makeEventLog(deps: { db: Database; clock: Clock; ids: IdGenerato
       if (hashCheckpoint(cp.seq, new Date(cp.created_at), cp.prev_hash, list) !== cp.hash)
         problems.push(`checkpoint ${cp.seq}: its content does not match its hash`);
       prev = cp.hash;
-      for (const h of list) checkpointed.set(h.chainId, { seq: h.seq, hash: h.hash });
     }
-    const wanted = new Set([...checkpointed].map(([c, h]) => `${c}#${h.seq}`));
 
     let cursor = { chainId: '', seq: 0 };
     let expected = { chainId: '', seq: 0, prevHash: GENESIS };
@@ -207,7 +218,6 @@ export function makeEventLog(deps: { db: Database; clock: Clock; ids: IdGenerato
         if (hashEvent(rest) !== hash) problems.push(`${where}: content does not match its hash (edited)`);
         expected = { chainId: e.chainId, seq: e.seq, prevHash: e.hash };
         chainEnds.set(e.chainId, { seq: e.seq, hash: e.hash });
-        if (wanted.has(`${e.chainId}#${e.seq}`)) hashAt.set(e.chainId, e.hash);
       }
       const lastRow = page[page.length - 1]!;
       cursor = { chainId: lastRow.chain_id, seq: lastRow.seq };
@@ -228,15 +238,25 @@ export function makeEventLog(deps: { db: Database; clock: Clock; ids: IdGenerato
       if (!chainEnds.has(chainId))
         problems.push(`chain ${chainId}: head at seq ${h.seq} but no events (chain deleted)`);
     }
-    for (const [chainId, cp] of checkpointed) {
-      const found = hashAt.get(chainId);
-      if (found === undefined)
-        problems.push(
-          `chain ${chainId}: checkpoint recorded seq ${cp.seq}, which no longer exists (deleted)`,
-        );
-      else if (found !== cp.hash)
-        problems.push(`chain ${chainId}: seq ${cp.seq} differs from its checkpoint`);
-    }
+    // Every head any checkpoint recorded, not only the latest per chain: a tail deleted and then overgrown
+    // by new appends (and a newer checkpoint) still differs from what the older checkpoint saw. The stored
+    // hashes compared here were recomputed above, so a rewritten chain cannot hide behind them.
+    const differing = await db.rows<{
+      checkpoint_seq: number;
+      chain_id: string;
+      seq: number;
+      found: string | null;
+    }>(sql`
+      select c.checkpoint_seq, c.chain_id, c.seq, e.hash as found
+      from checkpoint_heads c left join events e on e.chain_id = c.chain_id and e.seq = c.seq
+      where e.hash is distinct from c.hash
+      order by c.chain_id, c.seq, c.checkpoint_seq`);
+    for (const d of differing)
+      problems.push(
+        d.found === null
+          ? `chain ${d.chain_id}: checkpoint ${d.checkpoint_seq} recorded seq ${d.seq}, which no longer exists (deleted)`
+          : `chain ${d.chain_id}: seq ${d.seq} differs from checkpoint ${d.checkpoint_seq}`,
+      );
     return {
       ok: problems.length === 0,
       events: eventCount,

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from '../errors.ts';
 
 export const SESSION_COOKIE = 'klz_session';
@@ -34,12 +34,24 @@ export function makeAuthenticator(deps: {
 }) {
   const keys = new Map<string, { principal: OperatorPrincipal | null; at: number }>();
 
+  /** The principal of a Bearer key looked up less than 30 s ago; undefined when a look-up is needed. */
+  function knownKey(request: FastifyRequest): OperatorPrincipal | null | undefined {
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return undefined;
+    const hit = keys.get(header.slice(7).trim());
+    return hit && deps.now() - hit.at < API_KEY_TTL_MS ? hit.principal : undefined;
+  }
+
   async function principalOf(request: FastifyRequest): Promise<Principal | null> {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       const key = header.slice(7).trim();
       const hit = keys.get(key);
-      if (hit && deps.now() - hit.at < API_KEY_TTL_MS) return hit.principal;
+      if (hit && deps.now() - hit.at < API_KEY_TTL_MS) {
+        // A key found unknown a moment ago is refused again, not taken for an anonymous caller.
+        if (!hit.principal) throw new AppError('request.unauthenticated');
+        return hit.principal;
+      }
       const principal = await deps.resolveApiKey(key);
       if (keys.size > 10_000) keys.clear();
       keys.set(key, { principal, at: deps.now() });
@@ -56,9 +68,24 @@ export function makeAuthenticator(deps: {
     return principal;
   }
 
-  /** A Fastify onRequest hook that sets `request.principal`. */
-  async function hook(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    request.principal = await principalOf(request);
+  /**
+   * A Fastify onRequest hook that sets `request.principal`. A known API key (the operator's product, on
+   * every request) is settled at once, without a promise; anything else is looked up.
+   */
+  function hook(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const known = knownKey(request);
+    if (known) {
+      request.principal = known;
+      done();
+      return;
+    }
+    principalOf(request).then(
+      (principal) => {
+        request.principal = principal;
+        done();
+      },
+      (error: unknown) => done(error as FastifyError),
+    );
   }
 
   function forgetKeys(): void {

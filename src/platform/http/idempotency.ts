@@ -51,13 +51,19 @@ export function makeIdempotency(deps: { db: Database; now: () => Date }) {
         return result;
       });
     } catch (error) {
-      // A concurrent request with the same key committed first: answer as it did.
-      if ((error as { code?: string })?.code === '23505' || String(error).includes('idempotency_keys_pkey')) {
+      // A concurrent request with the same key committed first (its key, or a row its handler made, is a
+      // unique violation here): answer as it did. Otherwise the violation was not about this key.
+      if (isUniqueViolation(error)) {
         const raced = await replay();
         if (raced !== undefined) return raced;
-        throw new AppError('idempotency.in_progress');
       }
       throw error;
     }
   };
+}
+
+/** SQLSTATE 23505, on the driver's error or on the query error Drizzle wraps it in. */
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  return e?.code === '23505' || e?.cause?.code === '23505';
 }

@@ -78,7 +78,10 @@ export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator 
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= ${now.toISOString()}
                      order by next_attempt_at limit ${options.batchSize ?? 50} for update skip locked)
         returning *`);
-      return rows.map(fromRow);
+      // RETURNING comes in no particular order; a customer should get an earlier notice before a later one.
+      return rows
+        .map(fromRow)
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
     });
     let sent = 0;
     let failed = 0;
