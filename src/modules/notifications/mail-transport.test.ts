@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { expectAppError } from '../../../test/helpers/assertions.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../../test/helpers/smtp-server.ts';
 import { AppError } from '../../platform/errors.ts';
 import { type MailMessage, makeSmtpTransport, messageIdFor, parseSmtpUrl } from './mail-transport.ts';
@@ -16,15 +17,6 @@ function activationMail(outboxId: string, to = 'jan.kowalski@example.com'): Mail
     validUntil: '15 marca 2026, 14:00',
   });
   return { to, from: FROM, messageId: messageIdFor(outboxId), ...rendered };
-}
-
-function expectAppError(code: string, check: (error: AppError) => void = () => {}) {
-  return (error: unknown) => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    check(error);
-    return true;
-  };
 }
 
 describe('parseSmtpUrl', () => {
@@ -65,7 +57,7 @@ describe('parseSmtpUrl', () => {
     it(`refuses ${name}, without echoing the URL`, () => {
       assert.throws(
         () => parseSmtpUrl(url),
-        expectAppError('notifications.invalid_smtp_url', (error) => {
+        expectAppError('notifications.invalid_smtp_url', {}, (error) => {
           assert.match(error.message, reason);
           assert.ok(!error.message.includes('secret'), 'the message must not leak the password');
         }),
@@ -143,7 +135,7 @@ describe('makeSmtpTransport against a real SMTP server', () => {
     try {
       await assert.rejects(
         transport.send(activationMail('msg_01BOUNCE', 'bounce@example.com')),
-        expectAppError('notifications.mail_rejected', (error) => {
+        expectAppError('notifications.mail_rejected', {}, (error) => {
           assert.match(error.message, /bounce@example\.com/);
           assert.match(error.message, /550/);
           assert.equal(error.details?.['smtpCode'], 550);
@@ -162,7 +154,7 @@ describe('makeSmtpTransport against a real SMTP server', () => {
     try {
       await assert.rejects(
         transport.send(activationMail('msg_01BUSY', 'busy@example.com')),
-        expectAppError('notifications.mail_rejected', (error) => {
+        expectAppError('notifications.mail_rejected', {}, (error) => {
           assert.equal(error.details?.['smtpCode'], 451);
           assert.equal(isPermanentMailFailure(error), false);
         }),
@@ -185,7 +177,7 @@ describe('makeSmtpTransport against a real SMTP server', () => {
       for (const change of cases) {
         await assert.rejects(
           transport.send({ ...activationMail('msg_01BAD'), ...change }),
-          expectAppError('notifications.invalid_message', (error) =>
+          expectAppError('notifications.invalid_message', {}, (error) =>
             assert.ok(isPermanentMailFailure(error)),
           ),
         );
@@ -205,7 +197,7 @@ describe('makeSmtpTransport without a server', () => {
     try {
       await assert.rejects(
         transport.send(activationMail('msg_01NOSERVER')),
-        expectAppError('notifications.mail_transport_failed', (error) => {
+        expectAppError('notifications.mail_transport_failed', {}, (error) => {
           assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${gone.port}`));
           assert.equal(isPermanentMailFailure(error), false);
         }),

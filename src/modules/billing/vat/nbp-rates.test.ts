@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { expectAppError } from '../../../../test/helpers/assertions.ts';
 import { makeBusinessCalendar } from '../../../platform/calendar.ts';
 import { AppError } from '../../../platform/errors.ts';
 import { money, parseMoney } from '../../../platform/money.ts';
@@ -33,15 +34,6 @@ const november: NbpRate[] = parseNbpTable(
     tableA('222/A/NBP/2026', '2026-11-16', 4.2531, 3.6701),
   ]),
 );
-
-function expectAppError(code: string, details: Record<string, unknown> = {}) {
-  return (error: unknown) => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    for (const [key, value] of Object.entries(details)) assert.deepEqual(error.details?.[key], value, key);
-    return true;
-  };
-}
 
 describe('parseNbpTable', () => {
   it('reads table A JSON into one rate per currency and table, keeping NBP’s digits', () => {

@@ -2,18 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { expectAppError } from '../../../../test/helpers/assertions.ts';
 import { manualClock } from '../../../platform/clock.ts';
 import { AppError } from '../../../platform/errors.ts';
 import { makeViesHttpClient, offlineVies, parseVatId, type ViesClient } from './vat-id.ts';
-
-function expectAppError(code: string, details: Record<string, unknown> = {}) {
-  return (error: unknown) => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    for (const [key, value] of Object.entries(details)) assert.deepEqual(error.details?.[key], value, key);
-    return true;
-  };
-}
 
 describe('parseVatId', () => {
   const cases: [raw: string, fallback: string, expected: ReturnType<typeof parseVatId>][] = [

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { expectAppError } from '../../../../test/helpers/assertions.ts';
 import { AppError } from '../../../platform/errors.ts';
 import { add, type Money, parseMoney, toDecimalString } from '../../../platform/money.ts';
 import { loadPreset, presetNames, type Vat } from '../../../policy/index.ts';
@@ -63,14 +64,6 @@ function totalDue(net: Money, treatment: VatTreatment): string {
 const czk = (text: string) => parseMoney(text, 'CZK');
 const pln = (text: string) => parseMoney(text, 'PLN');
 const eur = (text: string) => parseMoney(text, 'EUR');
-
-function expectAppError(code: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    return true;
-  };
-}
 
 describe('decideVat for a Czech seller (Quanda)', () => {
   it('QU-BIL-08: net 1,000 CZK on 2026-04-01 — a CZ company pays 1,210 CZK', () => {
