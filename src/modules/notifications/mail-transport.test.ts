@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expectAppError } from '../../../test/helpers/assertions.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../../test/helpers/smtp-server.ts';
-import { AppError } from '../../platform/errors.ts';
 import { type MailMessage, makeSmtpTransport, messageIdFor, parseSmtpUrl } from './mail-transport.ts';
 import { isPermanentMailFailure } from './notifications-errors.ts';
 import { renderTemplate } from './templates.ts';

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectAppError } from '../../../../test/helpers/assertions.ts';
 import { makeBusinessCalendar } from '../../../platform/calendar.ts';
-import { AppError } from '../../../platform/errors.ts';
 import { money, parseMoney } from '../../../platform/money.ts';
 import { type NbpRate, parseNbpTable, rateForTaxPoint, toExchangeRate, vatInPln } from './nbp-rates.ts';
 

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { expectAppError } from '../../../../test/helpers/assertions.ts';
 import { manualClock } from '../../../platform/clock.ts';
-import { AppError } from '../../../platform/errors.ts';
 import { makeViesHttpClient, offlineVies, parseVatId, type ViesClient } from './vat-id.ts';
 
 describe('parseVatId', () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectAppError } from '../../../../test/helpers/assertions.ts';
-import { AppError } from '../../../platform/errors.ts';
 import { add, type Money, parseMoney, toDecimalString } from '../../../platform/money.ts';
 import { loadPreset, presetNames, type Vat } from '../../../policy/index.ts';
 import type { VatTreatment } from '../invoice-document.ts';
