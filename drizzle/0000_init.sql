@@ -92,6 +92,96 @@ CREATE TABLE "users" (
 	"password_changed_at" timestamp (3) with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "account_credits" (
+	"id" text PRIMARY KEY NOT NULL,
+	"account_id" text NOT NULL,
+	"currency" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"payment_id" text,
+	"invoice_id" text,
+	"created_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "invoice_counters" (
+	"series" text NOT NULL,
+	"scope" text NOT NULL,
+	"last_seq" integer NOT NULL,
+	CONSTRAINT "invoice_counters_series_scope_pk" PRIMARY KEY("series","scope")
+);
+--> statement-breakpoint
+CREATE TABLE "invoices" (
+	"id" text PRIMARY KEY NOT NULL,
+	"account_id" text NOT NULL,
+	"subscription_id" text,
+	"series" text NOT NULL,
+	"number" text NOT NULL,
+	"kind" text NOT NULL,
+	"status" text NOT NULL,
+	"issue_date" date NOT NULL,
+	"due_date" date,
+	"period_from" date,
+	"period_to" date,
+	"currency" text NOT NULL,
+	"net" bigint NOT NULL,
+	"vat" bigint NOT NULL,
+	"gross" bigint NOT NULL,
+	"amount_paid" bigint NOT NULL,
+	"document" jsonb NOT NULL,
+	"ksef_xml" text,
+	"created_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payment_methods" (
+	"id" text PRIMARY KEY NOT NULL,
+	"account_id" text NOT NULL,
+	"provider" text NOT NULL,
+	"provider_ref" text NOT NULL,
+	"brand" text,
+	"last4" text,
+	"exp_month" integer,
+	"exp_year" integer,
+	"recurring_consent_at" timestamp (3) with time zone,
+	"consent_withdrawn_at" timestamp (3) with time zone,
+	"created_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payments" (
+	"id" text PRIMARY KEY NOT NULL,
+	"account_id" text NOT NULL,
+	"invoice_id" text,
+	"subscription_id" text,
+	"payment_method_id" text,
+	"provider" text NOT NULL,
+	"provider_ref" text,
+	"idempotency_key" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"status" text NOT NULL,
+	"failure_code" text,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "payments_idempotency_key_unique" UNIQUE("idempotency_key")
+);
+--> statement-breakpoint
+CREATE TABLE "subscriptions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"account_id" text NOT NULL,
+	"plan_code" text NOT NULL,
+	"frequency" text NOT NULL,
+	"status" text NOT NULL,
+	"current_period_from" date NOT NULL,
+	"current_period_to" date NOT NULL,
+	"paid_through" date,
+	"cancel_at_period_end" boolean DEFAULT false NOT NULL,
+	"price_amount" bigint NOT NULL,
+	"price_currency" text NOT NULL,
+	"payment_method_id" text,
+	"clock_id" text,
+	"policy_version_id" text NOT NULL,
+	"ordered_by" text,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"updated_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "account_states" (
 	"account_id" text PRIMARY KEY NOT NULL,
 	"policy_version_id" text NOT NULL,
@@ -212,6 +302,12 @@ CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> state
 CREATE INDEX "user_tokens_user_idx" ON "user_tokens" USING btree ("user_id","kind");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_email_idx" ON "users" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "users_account_idx" ON "users" USING btree ("account_id");--> statement-breakpoint
+CREATE INDEX "account_credits_account_idx" ON "account_credits" USING btree ("account_id","currency");--> statement-breakpoint
+CREATE UNIQUE INDEX "invoices_number_idx" ON "invoices" USING btree ("series","number");--> statement-breakpoint
+CREATE INDEX "invoices_account_idx" ON "invoices" USING btree ("account_id","issue_date");--> statement-breakpoint
+CREATE INDEX "payment_methods_account_idx" ON "payment_methods" USING btree ("account_id");--> statement-breakpoint
+CREATE INDEX "payments_account_idx" ON "payments" USING btree ("account_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "subscriptions_live_idx" ON "subscriptions" USING btree ("account_id") WHERE "subscriptions"."status" <> 'ended';--> statement-breakpoint
 CREATE INDEX "account_states_state_idx" ON "account_states" USING btree ("state");--> statement-breakpoint
 CREATE INDEX "due_items_clock_due_idx" ON "due_items" USING btree ("clock_id","due_at") WHERE failed_at is null;--> statement-breakpoint
 CREATE INDEX "events_type_idx" ON "events" USING btree ("type","occurred_at");--> statement-breakpoint

@@ -1,8 +1,16 @@
 import { hash, verify } from '@node-rs/argon2';
 import { registerAccountsRoutes } from './modules/accounts/accounts-routes.ts';
 import { makeAccounts } from './modules/accounts/index.ts';
+import { registerBillingRoutes } from './modules/billing/billing-routes.ts';
+import { makeBilling, type PaymentProvider, sandboxPaymentProvider } from './modules/billing/index.ts';
+import { euStandardVatRates } from './modules/billing/vat/index.ts';
 import { makeEntitlementsCache } from './modules/lifecycle/entitlements-cache.ts';
-import { ACCOUNT_CHANGED, entitlementsOf, makeLifecycle } from './modules/lifecycle/index.ts';
+import {
+  ACCOUNT_CHANGED,
+  entitlementsOf,
+  makeLifecycle,
+  makePlanChanges,
+} from './modules/lifecycle/index.ts';
 import { registerLifecycleRoutes } from './modules/lifecycle/lifecycle-routes.ts';
 import {
   isPermanentMailFailure,
@@ -43,6 +51,8 @@ export type AppConfig = {
   ids?: IdGenerator;
   /** Argon2 cost; tests lower it (the defaults are OWASP's argon2id minimum). */
   argon2?: { memoryCost: number; timeCost: number };
+  /** The card payment gateway; the sandbox (test cards, no money moves) unless given. */
+  paymentProvider?: PaymentProvider;
 };
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
@@ -100,6 +110,26 @@ export async function buildApp(config: AppConfig) {
   });
   accountsRef = accounts;
 
+  const planChanges = makePlanChanges({ db, eventLog, lifecycle, policyOf: policies.get });
+  const billing = makeBilling({
+    db,
+    eventLog,
+    dueWork,
+    notifications,
+    ids,
+    timeOf,
+    policyOf: policies.get,
+    provider: config.paymentProvider ?? sandboxPaymentProvider(),
+    vatRates: euStandardVatRates,
+    lifecycle: { get: lifecycle.get, load: lifecycle.load, activatePaidPlan: planChanges.activatePaidPlan },
+    accounts: {
+      profile: accounts.profile,
+      updateProfile: accounts.updateProfile,
+      contactsOf: accounts.contactsOf,
+    },
+    portalUrl: config.portalUrl,
+  });
+
   const entitlementsCache = makeEntitlementsCache({
     load: async (accountId) => {
       const row = await lifecycle.get(accountId);
@@ -142,6 +172,7 @@ export async function buildApp(config: AppConfig) {
   );
   registerAccountsRoutes(http, { accounts, idempotent, secureCookies: config.secureCookies ?? false });
   registerLifecycleRoutes(http, { entitlements: entitlementsCache.get });
+  registerBillingRoutes(http, { billing, idempotent });
   registerTestClockRoutes(http, { testClocks, idempotent, onAdvanced: () => undefined });
   registerEvidenceRoutes(http, { eventLog });
   registerOutboxRoutes(http, { outbox });
@@ -180,6 +211,7 @@ export async function buildApp(config: AppConfig) {
     testClocks,
     lifecycle,
     accounts,
+    billing,
     entitlementsCache,
     http,
     worker,

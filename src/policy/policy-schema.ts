@@ -371,7 +371,7 @@ export const PaymentProvider = z.strictObject({
   name: Text,
   usage: z.array(z.enum(['one_off', 'recurring'])).min(1),
   /** The only card data the operator keeps; the provider holds the rest. */
-  storedCardFields: z.array(z.enum(['last4', 'provider_card_id', 'expiry'])),
+  storedCardFields: z.array(z.enum(['last4', 'provider_card_id', 'expiry', 'brand'])),
 });
 export type PaymentProvider = z.infer<typeof PaymentProvider>;
 
@@ -412,6 +412,28 @@ export const Billing = z.strictObject({
   handlingFees: z.strictObject({ withdrawal: Money.nullable(), termsObjectionRefund: Money.nullable() }),
   withdrawal: Withdrawal.nullable(),
   paymentProviders: z.array(PaymentProvider),
+  /**
+   * Days after a renewal date on which a declined automatic charge is tried again (e.g. `[1, 3, 5]`); the
+   * period's state after the last failure is the lifecycle's (dunning) business.
+   */
+  renewalRetryDays: z.array(z.number().int().min(1)),
+  /** Clauses recorded as the cause of billing events; null where the terms say nothing. */
+  clauses: z.strictObject({
+    /** What a paid-plan order must capture (QU-BIL-03). */
+    order: ClauseId.nullable(),
+    /** Paid access switched on at payment or order, without a manual step (CM-ACC-09). */
+    activation: ClauseId.nullable(),
+    /** Each period renews for the same length until terminated (CM-BIL-01, QU-BIL-04). */
+    renewal: ClauseId.nullable(),
+    /** When an invoice is issued, per billing period (CM-BIL-09, BK-BIL-07; QU-BIL-05 annual, QU-BIL-06 monthly). */
+    invoicing: z.strictObject({ monthly: ClauseId.nullable(), annual: ClauseId.nullable() }),
+    /** Recorded, withdrawable consent to automatic card charges (CM-BIL-02, BK-BIL-05). */
+    recurringConsent: ClauseId.nullable(),
+    /** A partial payment leaves the invoice open (CM-BIL-08). */
+    partialPayment: ClauseId.nullable(),
+    /** An overpayment becomes credit for future charges (CM-BIL-05). */
+    overpayment: ClauseId.nullable(),
+  }),
 });
 export type Billing = z.infer<typeof Billing>;
 

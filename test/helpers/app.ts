@@ -1,4 +1,5 @@
 import { type App, buildApp } from '../../src/app.ts';
+import type { PaymentProvider } from '../../src/modules/billing/index.ts';
 import { systemClock } from '../../src/platform/clock.ts';
 import { loadPreset, type Policy } from '../../src/policy/index.ts';
 import { openTestDatabase } from './database.ts';
@@ -10,7 +11,13 @@ export type TestApp = App & { operatorKey: string; operator: Record<string, stri
  * operator API key. Close it after the test.
  */
 export async function buildTestApp(
-  options: { preset?: string; policy?: Policy; smtpUrl?: string; portalUrl?: string } = {},
+  options: {
+    preset?: string;
+    policy?: Policy;
+    smtpUrl?: string;
+    portalUrl?: string;
+    paymentProvider?: PaymentProvider;
+  } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase();
   const app = await buildApp({
@@ -21,6 +28,7 @@ export async function buildTestApp(
     logLevel: process.env.TEST_LOG ?? 'silent',
     clock: systemClock,
     argon2: { memoryCost: 4096, timeCost: 1 },
+    ...(options.paymentProvider ? { paymentProvider: options.paymentProvider } : {}),
   });
   const { key } = await app.accounts.createApiKey({ name: 'test operator' });
   return Object.assign(app, { operatorKey: key, operator: { authorization: `Bearer ${key}` } });

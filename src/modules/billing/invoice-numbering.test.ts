@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { invoiceSeriesFor } from './billing-context.ts';
 import { checkInvoicePattern, formatInvoiceNumber, sequenceScope } from './invoice-numbering.ts';
 
 describe('invoice numbers', () => {
@@ -20,5 +21,13 @@ describe('invoice numbers', () => {
     assert.match(checkInvoicePattern('FV/{YYYY}') ?? '', /sequence placeholder/);
     assert.match(checkInvoicePattern('FV/{DD}/{NNNN}') ?? '', /unknown placeholder/);
     assert.match(checkInvoicePattern('{NN}-{NN}') ?? '', /only one/);
+  });
+});
+
+describe('invoice series', () => {
+  it('a sandbox account on a test clock never takes a number from the real series', () => {
+    assert.equal(invoiceSeriesFor(null).pattern, 'FV/{YYYY}/{MM}/{NNNN}');
+    assert.equal(invoiceSeriesFor('clock_1').pattern, 'TEST/FV/{YYYY}/{MM}/{NNNN}');
+    assert.notEqual(invoiceSeriesFor('clock_1').series, invoiceSeriesFor(null).series);
   });
 });

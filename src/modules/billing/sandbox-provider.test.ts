@@ -80,4 +80,20 @@ describe('sandbox provider', () => {
     );
     assert.deepEqual(later.status === 'failed' && later.failureCode, 'expired_card');
   });
+
+  it('charges a card by its reference alone, which carries the expiry an operator may not keep (BK-BIL-05)', () => {
+    const { providerRef } = sandbox.attach(card('4242424242424242', 2026, 11), nov2026);
+    assert.match(providerRef, /^pm_sandbox_ok_202611_/);
+    const on = (month: number) =>
+      sandbox.charge({
+        methodRef: providerRef,
+        amount: parseMoney('1.00', 'PLN'),
+        idempotencyKey: `e${month}`,
+        offSession: true,
+        on: { year: 2026, month },
+      });
+    assert.equal(on(11).status, 'succeeded');
+    const expired = on(12);
+    assert.deepEqual(expired.status === 'failed' && expired.failureCode, 'expired_card');
+  });
 });

@@ -88,6 +88,11 @@ export function cardValidIn(
   return card.expYear > on.year || (card.expYear === on.year && card.expMonth >= on.month);
 }
 
+function expiryOf(methodRef: string): { expMonth: number; expYear: number } | null {
+  const match = /^pm_sandbox_[a-z]+_(\d{4})(\d{2})_/.exec(methodRef);
+  return match ? { expYear: Number(match[1]), expMonth: Number(match[2]) } : null;
+}
+
 export function makeSandboxProvider() {
   /** Tokenises a card. The full number never leaves this function: the reference encodes only the outcome class. */
   function attach(card: CardInput, on: { year: number; month: number }): AttachedCard {
@@ -101,8 +106,11 @@ export function makeSandboxProvider() {
     const kind =
       outcome === 'authentication' ? 'auth' : outcome === 'decline_after_attach' ? 'decline' : 'ok';
     const fingerprint = createHash('sha256').update(digits).digest('hex').slice(0, 16);
+    // The sandbox keeps no state: what a real gateway would hold about the card (its outcome class and
+    // expiry) travels in the reference, so an operator that stores neither can still charge it.
+    const expiry = `${card.expYear}${String(card.expMonth).padStart(2, '0')}`;
     return {
-      providerRef: `pm_sandbox_${kind}_${fingerprint}`,
+      providerRef: `pm_sandbox_${kind}_${expiry}_${fingerprint}`,
       brand: brandOf(digits),
       last4: digits.slice(-4),
       expMonth: card.expMonth,
@@ -110,11 +118,14 @@ export function makeSandboxProvider() {
     };
   }
 
-  function charge(request: ChargeRequest, card: { expMonth: number; expYear: number }): ChargeResult {
+  /** Charges a card; its expiry is the one given, else the one its reference carries. */
+  function charge(request: ChargeRequest, card?: { expMonth: number; expYear: number }): ChargeResult {
     const providerRef = `ch_sandbox_${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 24)}`;
-    if (!request.methodRef.startsWith('pm_sandbox_'))
+    const expiry = card ?? expiryOf(request.methodRef);
+    if (!request.methodRef.startsWith('pm_sandbox_') || expiry === null)
       return { status: 'failed', providerRef, failureCode: 'card_declined' };
-    if (!cardValidIn(card, request.on)) return { status: 'failed', providerRef, failureCode: 'expired_card' };
+    if (!cardValidIn(expiry, request.on))
+      return { status: 'failed', providerRef, failureCode: 'expired_card' };
     if (request.methodRef.startsWith('pm_sandbox_decline_'))
       return { status: 'failed', providerRef, failureCode: 'card_declined' };
     if (request.methodRef.startsWith('pm_sandbox_auth_'))

@@ -1,3 +1,4 @@
+export { makePlanChanges, type PlanChanges } from './change-plan.ts';
 export {
   ACCOUNT_CHANGED,
   type AccountContact,
@@ -8,5 +9,5 @@ export {
   TRIAL_END,
 } from './lifecycle.ts';
 export { lifecycleErrors } from './lifecycle-errors.ts';
-export { type Entitlements, entitlementsOf, windowEndsAt } from './lifecycle-rules.ts';
+export { canActivatePaidPlan, type Entitlements, entitlementsOf, windowEndsAt } from './lifecycle-rules.ts';
 export { type AccountState, accountStatesList } from './lifecycle-schema.ts';

@@ -177,3 +177,22 @@ export function entitlementsOf(
     validUntil,
   };
 }
+
+const paidPlanFrom: ReadonlySet<AccountState> = new Set([
+  'pending_activation',
+  'trial',
+  'trial_ended',
+  'free',
+  'free_ended',
+  'active',
+]);
+
+/**
+ * Whether an account in `state` may be put on a paid plan by paying for it: one that has not paid yet (a
+ * sign-up waiting for payment, a trial running or ended, a free account) or an active one whose subscription
+ * ended. Blocked, suspended, expired and closed accounts come back through their own rules (restore,
+ * reactivation), not through a new order.
+ */
+export function canActivatePaidPlan(state: AccountState): boolean {
+  return paidPlanFrom.has(state);
+}

@@ -52,6 +52,41 @@ const examples: { [Id in TemplateId]: TemplateParams[Id] } = {
     endedOn: '1 kwietnia 2026',
     upgradeUrl: url('plans'),
   },
+  'billing.invoice_issued': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-BIL-09',
+    planName: `Live ${hostile}`,
+    invoiceNumber: 'FV/2026/03/0001',
+    issueDate: '2026-03-15',
+    amount: '146,37 PLN',
+    invoiceUrl: url('billing/invoices/inv_1'),
+  },
+  'billing.invoice_awaiting_payment': {
+    operatorName: 'Quanda',
+    clause: 'QU-BIL-05',
+    planName: 'PROFESIONAL 200',
+    invoiceNumber: `FV/2026/02/0001 ${hostile}`,
+    issueDate: '2026-02-10',
+    amount: '7 139,00 CZK',
+    dueDate: '2026-02-24',
+    invoiceUrl: url('billing/invoices/inv_2'),
+  },
+  'billing.renewal_failed': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-BIL-01',
+    planName: 'Live',
+    amount: '146,37 PLN',
+    paidThrough: '2026-04-14',
+    nextAttemptOn: `2026-04-16 ${hostile}`,
+    billingUrl: url('billing'),
+  },
+  'billing.not_renewed': {
+    operatorName: 'Bookero',
+    clause: 'BK-BIL-05',
+    planName: `Standard ${hostile}`,
+    paidThrough: '2026-06-30',
+    billingUrl: url('billing'),
+  },
 };
 
 const locales: Locale[] = ['pl', 'en'];
@@ -102,9 +137,9 @@ describe('renderTemplate', () => {
       }
     });
 
-    it(`${id} (${locale}): names the clause in the footer of a lifecycle mail only`, () => {
+    it(`${id} (${locale}): names the clause in the footer of a mail a rule caused (lifecycle, billing) only`, () => {
       const footer = locale === 'pl' ? `Podstawa: ${params.clause}` : `Basis: ${params.clause}`;
-      if (id.startsWith('lifecycle.')) {
+      if (id.startsWith('lifecycle.') || id.startsWith('billing.')) {
         assert.ok(mail.text.trimEnd().endsWith(footer), `text should end with ${footer}`);
         assert.ok(mail.html.includes(`<small>${footer}</small>`));
       } else {

@@ -14,8 +14,10 @@ const clauseId = z
 
 /** Every mail is signed by the operator. */
 const accountMail = { operatorName: phrase };
-/** A lifecycle mail also names the clause of the terms that caused it, in its footer. */
+/** A mail a rule caused (lifecycle, billing) also names the clause of the terms behind it, in its footer. */
 const lifecycleMail = { operatorName: phrase, clause: clauseId };
+/** Billing mails cite the clause where the policy names one (a custom policy may leave it out). */
+const billingMail = { operatorName: phrase, clause: clauseId.optional() };
 
 /**
  * The parameters of each template. The schemas check values that arrive as JSON at run time;
@@ -40,6 +42,37 @@ export const TemplateParams = {
     orderUrl: link,
   }),
   'lifecycle.free_period_ended': z.strictObject({ ...lifecycleMail, endedOn: phrase, upgradeUrl: link }),
+  'billing.invoice_issued': z.strictObject({
+    ...billingMail,
+    planName: phrase,
+    invoiceNumber: phrase,
+    issueDate: phrase,
+    amount: phrase,
+    invoiceUrl: link,
+  }),
+  'billing.invoice_awaiting_payment': z.strictObject({
+    ...billingMail,
+    planName: phrase,
+    invoiceNumber: phrase,
+    issueDate: phrase,
+    amount: phrase,
+    dueDate: phrase,
+    invoiceUrl: link,
+  }),
+  'billing.renewal_failed': z.strictObject({
+    ...billingMail,
+    planName: phrase,
+    amount: phrase,
+    paidThrough: phrase,
+    nextAttemptOn: phrase,
+    billingUrl: link,
+  }),
+  'billing.not_renewed': z.strictObject({
+    ...billingMail,
+    planName: phrase,
+    paidThrough: phrase,
+    billingUrl: link,
+  }),
 };
 export type TemplateId = keyof typeof TemplateParams;
 export type TemplateParams = { [Id in TemplateId]: z.infer<(typeof TemplateParams)[Id]> };
@@ -67,6 +100,10 @@ const basis = {
   pl: (clause: string) => `Podstawa: ${clause}`,
   en: (clause: string) => `Basis: ${clause}`,
 } satisfies Record<Locale, unknown>;
+
+function footerOf(clause: string | undefined, locale: Locale): { footer?: string } {
+  return clause ? { footer: basis[locale](clause) } : {};
+}
 
 // Polish: after the salutation "Dzień dobry," the letter goes on in lower case; operator names stay
 // in the nominative ("w serwisie ClickMeeting"), so no name ever needs declining.
@@ -260,6 +297,102 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [{ href: p.upgradeUrl, label: 'Choose a plan' }],
       ],
       footer: basis.en(p.clause),
+    }),
+  },
+  'billing.invoice_issued': {
+    pl: (p) => ({
+      subject: `Faktura ${p.invoiceNumber} za plan ${p.planName} w serwisie ${p.operatorName}`,
+      paragraphs: [
+        [`dziękujemy za płatność ${p.amount} za plan ${p.planName} w serwisie ${p.operatorName}.`],
+        [`Faktura ${p.invoiceNumber} z dnia ${p.issueDate} czeka na Ciebie w zakładce Płatności:`],
+        [{ href: p.invoiceUrl, label: 'Pobierz fakturę' }],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `Invoice ${p.invoiceNumber} for your ${p.operatorName} ${p.planName} plan`,
+      paragraphs: [
+        [`Thank you for your payment of ${p.amount} for the ${p.planName} plan on ${p.operatorName}.`],
+        [`Invoice ${p.invoiceNumber} of ${p.issueDate} is waiting for you under Billing:`],
+        [{ href: p.invoiceUrl, label: 'Download the invoice' }],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'billing.invoice_awaiting_payment': {
+    pl: (p) => ({
+      subject: `Faktura ${p.invoiceNumber} za plan ${p.planName} w serwisie ${p.operatorName}`,
+      paragraphs: [
+        [
+          `wystawiliśmy fakturę ${p.invoiceNumber} z dnia ${p.issueDate} za plan ${p.planName} w serwisie ${p.operatorName}.`,
+        ],
+        [`Prosimy o zapłatę ${p.amount} do ${p.dueDate}. Fakturę pobierzesz tutaj:`],
+        [{ href: p.invoiceUrl, label: 'Pobierz fakturę' }],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `Invoice ${p.invoiceNumber} for your ${p.operatorName} ${p.planName} plan`,
+      paragraphs: [
+        [
+          `We have issued invoice ${p.invoiceNumber} of ${p.issueDate} for the ${p.planName} plan on ${p.operatorName}.`,
+        ],
+        [`Please pay ${p.amount} by ${p.dueDate}. You can download the invoice here:`],
+        [{ href: p.invoiceUrl, label: 'Download the invoice' }],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'billing.renewal_failed': {
+    pl: (p) => ({
+      subject: `Nie udało się odnowić planu ${p.planName} w serwisie ${p.operatorName}`,
+      paragraphs: [
+        [
+          `nie udało się pobrać płatności ${p.amount} za kolejny okres planu ${p.planName} w serwisie ${p.operatorName}: karta została odrzucona.`,
+        ],
+        [
+          `Opłacony okres trwa do ${p.paidThrough}. Spróbujemy ponownie ${p.nextAttemptOn}; możesz też zmienić kartę:`,
+        ],
+        [{ href: p.billingUrl, label: 'Przejdź do płatności' }],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `We could not renew your ${p.operatorName} ${p.planName} plan`,
+      paragraphs: [
+        [
+          `We could not collect ${p.amount} for the next period of the ${p.planName} plan on ${p.operatorName}: the card was declined.`,
+        ],
+        [
+          `Your paid period runs until ${p.paidThrough}. We will try again on ${p.nextAttemptOn}, or you can change the card:`,
+        ],
+        [{ href: p.billingUrl, label: 'Go to billing' }],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'billing.not_renewed': {
+    pl: (p) => ({
+      subject: `Plan ${p.planName} w serwisie ${p.operatorName} nie został odnowiony`,
+      paragraphs: [
+        [
+          `plan ${p.planName} w serwisie ${p.operatorName} nie został odnowiony automatycznie; opłacony okres trwał do ${p.paidThrough}.`,
+        ],
+        ['Aby dalej korzystać z usługi, opłać kolejny okres:'],
+        [{ href: p.billingUrl, label: 'Opłać kolejny okres' }],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `Your ${p.operatorName} ${p.planName} plan was not renewed`,
+      paragraphs: [
+        [
+          `The ${p.planName} plan on ${p.operatorName} was not renewed automatically; the paid period ran until ${p.paidThrough}.`,
+        ],
+        ['To keep using the service, pay for the next period:'],
+        [{ href: p.billingUrl, label: 'Pay for the next period' }],
+      ],
+      ...footerOf(p.clause, 'en'),
     }),
   },
 };

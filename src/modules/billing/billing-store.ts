@@ -1,0 +1,174 @@
+import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { Database } from '../../platform/db/database.ts';
+import { type Money, money } from '../../platform/money.ts';
+import { accountCredits, invoices, paymentMethods, payments, subscriptions } from './billing-schema.ts';
+
+export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type PaymentRow = typeof payments.$inferSelect;
+
+/** SQL only: the billing tables in and out as plain rows. Every function joins the caller's transaction. */
+export function makeBillingStore(db: Database) {
+  return {
+    async insertPaymentMethod(row: typeof paymentMethods.$inferInsert): Promise<PaymentMethodRow> {
+      const [stored] = await db.q.insert(paymentMethods).values(row).returning();
+      return stored!;
+    },
+
+    async paymentMethod(accountId: string, id: string, forUpdate = false): Promise<PaymentMethodRow | null> {
+      const query = db.q
+        .select()
+        .from(paymentMethods)
+        .where(and(eq(paymentMethods.accountId, accountId), eq(paymentMethods.id, id)));
+      const [row] = forUpdate ? await query.for('update') : await query;
+      return row ?? null;
+    },
+
+    async paymentMethodsByIds(ids: readonly string[]): Promise<PaymentMethodRow[]> {
+      if (ids.length === 0) return [];
+      return db.q
+        .select()
+        .from(paymentMethods)
+        .where(inArray(paymentMethods.id, [...ids]));
+    },
+
+    async paymentMethodsOf(accountId: string): Promise<PaymentMethodRow[]> {
+      return db.q
+        .select()
+        .from(paymentMethods)
+        .where(eq(paymentMethods.accountId, accountId))
+        .orderBy(desc(paymentMethods.createdAt), desc(paymentMethods.id));
+    },
+
+    async withdrawConsent(id: string, at: Date): Promise<void> {
+      await db.q.update(paymentMethods).set({ consentWithdrawnAt: at }).where(eq(paymentMethods.id, id));
+    },
+
+    /** The account's subscription that is not `ended`, if any (at most one, by a unique index). */
+    async liveSubscription(accountId: string, forUpdate = false): Promise<SubscriptionRow | null> {
+      const query = db.q
+        .select()
+        .from(subscriptions)
+        .where(and(eq(subscriptions.accountId, accountId), ne(subscriptions.status, 'ended')));
+      const [row] = forUpdate ? await query.for('update') : await query;
+      return row ?? null;
+    },
+
+    async subscriptionsByIds(ids: readonly string[], forUpdate = false): Promise<SubscriptionRow[]> {
+      if (ids.length === 0) return [];
+      const query = db.q
+        .select()
+        .from(subscriptions)
+        .where(inArray(subscriptions.id, [...ids]));
+      return forUpdate ? query.for('update') : query;
+    },
+
+    /** The account's newest subscription, ended or not. */
+    async latestSubscription(accountId: string): Promise<SubscriptionRow | null> {
+      const [row] = await db.q
+        .select()
+        .from(subscriptions)
+        .where(eq(subscriptions.accountId, accountId))
+        .orderBy(desc(subscriptions.createdAt), desc(subscriptions.id))
+        .limit(1);
+      return row ?? null;
+    },
+
+    async insertSubscription(row: typeof subscriptions.$inferInsert): Promise<SubscriptionRow> {
+      const [stored] = await db.q.insert(subscriptions).values(row).returning();
+      return stored!;
+    },
+
+    async updateSubscription(
+      id: string,
+      change: Partial<typeof subscriptions.$inferInsert>,
+    ): Promise<SubscriptionRow> {
+      const [stored] = await db.q
+        .update(subscriptions)
+        .set(change)
+        .where(eq(subscriptions.id, id))
+        .returning();
+      return stored!;
+    },
+
+    async insertPayment(row: typeof payments.$inferInsert): Promise<PaymentRow> {
+      const [stored] = await db.q.insert(payments).values(row).returning();
+      return stored!;
+    },
+
+    async paymentByKey(key: string): Promise<PaymentRow | null> {
+      const [row] = await db.q.select().from(payments).where(eq(payments.idempotencyKey, key));
+      return row ?? null;
+    },
+
+    /** The account's payments whose key is `base` or one of its retries (`base:<n>`), oldest first. */
+    async paymentsForIntent(accountId: string, base: string): Promise<PaymentRow[]> {
+      return db.q
+        .select()
+        .from(payments)
+        .where(
+          and(
+            eq(payments.accountId, accountId),
+            sql`(${payments.idempotencyKey} = ${base} or starts_with(${payments.idempotencyKey}, ${`${base}:`}))`,
+          ),
+        )
+        .orderBy(payments.createdAt, payments.id);
+    },
+
+    async paymentsOf(accountId: string): Promise<PaymentRow[]> {
+      return db.q
+        .select()
+        .from(payments)
+        .where(eq(payments.accountId, accountId))
+        .orderBy(payments.createdAt, payments.id);
+    },
+
+    async setPaymentInvoice(paymentId: string, invoiceId: string): Promise<void> {
+      await db.q.update(payments).set({ invoiceId }).where(eq(payments.id, paymentId));
+    },
+
+    async insertInvoice(row: typeof invoices.$inferInsert): Promise<InvoiceRow> {
+      const [stored] = await db.q.insert(invoices).values(row).returning();
+      return stored!;
+    },
+
+    async invoice(accountId: string, id: string, forUpdate = false): Promise<InvoiceRow | null> {
+      const query = db.q
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.accountId, accountId), eq(invoices.id, id)));
+      const [row] = forUpdate ? await query.for('update') : await query;
+      return row ?? null;
+    },
+
+    async invoicesOf(accountId: string): Promise<InvoiceRow[]> {
+      return db.q
+        .select()
+        .from(invoices)
+        .where(eq(invoices.accountId, accountId))
+        .orderBy(desc(invoices.issueDate), desc(invoices.createdAt), desc(invoices.id));
+    },
+
+    async updateInvoicePaid(
+      id: string,
+      change: { status: InvoiceRow['status']; amountPaid: bigint },
+    ): Promise<void> {
+      await db.q.update(invoices).set(change).where(eq(invoices.id, id));
+    },
+
+    /** The account's credit in `currency` (CM-BIL-05). */
+    async creditBalance(accountId: string, currency: string): Promise<Money> {
+      const [row] = await db.rows<{ balance: string | null }>(sql`
+        select sum(amount)::text as balance from account_credits
+        where account_id = ${accountId} and currency = ${currency}`);
+      return money(BigInt(row?.balance ?? '0'), currency);
+    },
+
+    async insertCredit(row: typeof accountCredits.$inferInsert): Promise<void> {
+      await db.q.insert(accountCredits).values(row);
+    },
+  };
+}
+
+export type BillingStore = ReturnType<typeof makeBillingStore>;

@@ -1,0 +1,426 @@
+import { addDays, localDateOf } from '../../platform/calendar.ts';
+import type { DueItem, ScheduleRequest } from '../../platform/due-work/due-work.ts';
+import type { NewEvent } from '../../platform/evidence/event-log.ts';
+import { formatMoney, type Money, money, toDecimalString } from '../../platform/money.ts';
+import type { Policy } from '../../policy/index.ts';
+import type { AccountContact } from '../lifecycle/index.ts';
+import type { NotificationRequest } from '../notifications/index.ts';
+import { type BillingDeps, RENEW } from './billing-context.ts';
+import type { PaymentMethodRow, PaymentRow, SubscriptionRow } from './billing-store.ts';
+import { type Buyer, decideInvoiceVat, invoiceGross, subscriptionLineText } from './invoice-rules.ts';
+import { buyerOf, invoiceIssued, issueInvoice, planName } from './issue-invoice.ts';
+import { drawCredit } from './payment-rules.ts';
+import type { Period } from './periods.ts';
+import { decideRenewal, type RenewalDecision, renewalDueAt, renewalKey, retryAt } from './renewal-rules.ts';
+import type { VatDecision } from './vat/index.ts';
+
+/**
+ * The `billing.renew` due handler: renews each subscription of the batch whose renewal is still due,
+ * asking `decideRenewal` again at the item's firing time with the facts read under lock (the customer may
+ * have withdrawn consent, or the period may already be renewed).
+ *
+ * - Card subscriptions are charged without the customer under `renew:<subscription>:<period from>` (`:<n>`
+ *   for the n-th try). The key is looked up before charging and the attempt recorded with it, and the
+ *   `payments.idempotency_key` unique constraint guards the rest: a re-run item, a second advance of a test
+ *   clock or a retried batch never charges a period twice. On success (CM-BIL-01: charged on the new period's
+ *   first day) the invoice is issued that day, only now that it is paid (CM-BIL-09), the period moves on and
+ *   the next renewal is scheduled. A decline records `payment.failed` with its code and
+ *   `subscription.renewal_failed`, marks the subscription `past_due` and schedules the next try per
+ *   `renewalRetryDays` (presets: 1, 3 and 5 days later, a documented default); what the account may do
+ *   meanwhile and after the last try is the lifecycle's (dunning) business.
+ * - Without consent to automatic charges (CM-BIL-02, BK-BIL-05) nothing is charged: `subscription.not_renewed`
+ *   ends the subscription with its paid period.
+ * - Subscriptions invoiced with terms get the next period's invoice, due after the terms (QU-BIL-04/05/06).
+ *
+ * Runs inside the sweep's transaction: payments, invoices, periods, events, mails and the next due items of
+ * the whole batch commit together. Running it twice for the same facts changes nothing the second time: the
+ * first run moved the period on (the renewal is no longer due) or recorded the attempt (the next try has its
+ * own key and time).
+ */
+export function renewSubscriptions(deps: BillingDeps): (items: DueItem[]) => Promise<void> {
+  return async (items) => {
+    const subscriptions = new Map(
+      (
+        await deps.store.subscriptionsByIds(
+          items.map((i) => i.ref),
+          true,
+        )
+      ).map((s) => [s.id, s]),
+    );
+    const methods = new Map(
+      (
+        await deps.store.paymentMethodsByIds(
+          [...subscriptions.values()].flatMap((s) => (s.paymentMethodId ? [s.paymentMethodId] : [])),
+        )
+      ).map((m) => [m.id, m]),
+    );
+    const contacts = new Map(
+      (await deps.accounts.contactsOf([...new Set(items.map((i) => i.accountId))])).map((c) => [
+        c.accountId,
+        c,
+      ]),
+    );
+    const out: Outcome = { events: [], mails: [], schedules: [] };
+    for (const item of items) {
+      const subscription = subscriptions.get(item.ref);
+      if (!subscription) continue;
+      const policy = deps.policyOf(subscription.policyVersionId);
+      const method = subscription.paymentMethodId
+        ? (methods.get(subscription.paymentMethodId) ?? null)
+        : null;
+      const nextFrom = addDays(subscription.currentPeriodTo, 1);
+      const tries = await deps.store.paymentsForIntent(
+        subscription.accountId,
+        renewalKey(subscription.id, nextFrom, 1),
+      );
+      const failedAttempts = tries.filter((p) => p.status === 'failed').length;
+      const decision = decideRenewal(policy, { subscription, method, failedAttempts }, item.firedAt);
+      const step: Step = {
+        item,
+        policy,
+        subscription,
+        method,
+        contact: contacts.get(subscription.accountId),
+        cause: `due:${RENEW}`,
+      };
+      await act(deps, step, decision, tries, out);
+    }
+    await deps.eventLog.append(out.events);
+    await deps.notifications.send(out.mails);
+    await deps.dueWork.schedule(out.schedules);
+  };
+}
+
+type Outcome = { events: NewEvent[]; mails: NotificationRequest[]; schedules: ScheduleRequest[] };
+
+type Step = {
+  item: DueItem;
+  policy: Policy;
+  subscription: SubscriptionRow;
+  method: PaymentMethodRow | null;
+  contact: AccountContact | undefined;
+  cause: string;
+};
+
+async function act(
+  deps: BillingDeps,
+  step: Step,
+  decision: RenewalDecision,
+  tries: PaymentRow[],
+  out: Outcome,
+): Promise<void> {
+  const { subscription, policy } = step;
+  switch (decision.action) {
+    case 'wait':
+      // Not due (yet): keep the renewal's own due item alive at the time it is due.
+      if (decision.reason === 'not_due') out.schedules.push(renewalDue(policy, subscription));
+      return;
+    case 'stop':
+      return stop(deps, step, decision, out);
+    case 'invoice': {
+      const pricing = await priceRenewal(deps, step, decision.period);
+      const fromCredit = pricing.fromCredit.amount > 0n ? pricing.fromCredit : null;
+      const received = fromCredit ? { amount: fromCredit, method: 'other' as const } : null;
+      return renew(deps, step, decision.period, decision.because, pricing, { received, payment: null }, out);
+    }
+    case 'charge': {
+      const recorded = tries.find((p) => p.idempotencyKey === decision.idempotencyKey) ?? null;
+      // An attempt recorded as declined is over; its retry has its own key and due time.
+      if (recorded?.status === 'failed') return;
+      return charge(deps, step, decision, recorded, out);
+    }
+  }
+}
+
+type Pricing = {
+  issueDate: string;
+  buyer: Buyer;
+  language: 'pl' | 'en';
+  vat: VatDecision | null;
+  items: { description: string; net: Money }[];
+  gross: Money;
+  fromCredit: Money;
+  toCharge: Money;
+};
+
+/** The next period's invoice as it would be issued at the item's firing time, and how credit covers it. */
+async function priceRenewal(deps: BillingDeps, step: Step, period: Period): Promise<Pricing> {
+  const { subscription, policy, item } = step;
+  const issueDate = localDateOf(item.firedAt, policy.locale.timeZone);
+  const { buyer, language } = buyerOf(await deps.accounts.profile(subscription.accountId), step.contact);
+  const vat = decideInvoiceVat(policy, buyer, issueDate, deps.vatRates, language);
+  // The customer's own price, the snapshot taken at the order (CM-BIL-03), not today's price list.
+  const name = planName(policy, subscription.planCode, language);
+  const items = [
+    {
+      description: subscriptionLineText(name, subscription.frequency, period, language),
+      net: money(subscription.priceAmount, subscription.priceCurrency),
+    },
+  ];
+  const gross = invoiceGross(items, vat, subscription.priceCurrency);
+  const balance = await deps.store.creditBalance(subscription.accountId, subscription.priceCurrency);
+  return { issueDate, buyer, language, vat, items, gross, ...drawCredit(gross, balance) };
+}
+
+async function charge(
+  deps: BillingDeps,
+  step: Step,
+  decision: Extract<RenewalDecision, { action: 'charge' }>,
+  recorded: PaymentRow | null,
+  out: Outcome,
+): Promise<void> {
+  const { subscription, item, method } = step;
+  const at = item.firedAt;
+  const pricing = await priceRenewal(deps, step, decision.period);
+  const { toCharge } = pricing;
+  const [year, month] = pricing.issueDate.split('-').map(Number) as [number, number];
+
+  let payment = recorded;
+  if (!payment && toCharge.amount > 0n) {
+    const result = await deps.provider.charge({
+      methodRef: method!.providerRef,
+      amount: toCharge,
+      idempotencyKey: decision.idempotencyKey,
+      offSession: true,
+      on: { year, month },
+    });
+    const failureCode =
+      result.status === 'succeeded'
+        ? null
+        : result.status === 'failed'
+          ? result.failureCode
+          : 'authentication_required';
+    payment = await deps.store.insertPayment({
+      id: deps.ids.next('pay'),
+      accountId: subscription.accountId,
+      invoiceId: null,
+      subscriptionId: subscription.id,
+      paymentMethodId: method!.id,
+      provider: deps.provider.id,
+      providerRef: result.providerRef,
+      idempotencyKey: decision.idempotencyKey,
+      amount: toCharge.amount,
+      currency: toCharge.currency,
+      status: failureCode ? 'failed' : 'succeeded',
+      failureCode,
+      createdAt: at,
+    });
+    if (failureCode) return declined(deps, step, decision, payment, out);
+  }
+  if (payment) out.events.push(paymentEvent(step, payment, decision.because));
+  const received = { amount: pricing.gross, method: payment ? ('card' as const) : ('other' as const) };
+  return renew(deps, step, decision.period, decision.because, pricing, { received, payment }, out);
+}
+
+/**
+ * Moves the subscription into `period` with its invoice, issued on the firing day: paid (a card renewal,
+ * CM-BIL-09) or due after the terms (QU-BIL-05/06); records the credit it used and schedules the next renewal.
+ */
+async function renew(
+  deps: BillingDeps,
+  step: Step,
+  period: Period,
+  because: string | null,
+  pricing: Pricing,
+  paid: { received: { amount: Money; method: 'card' | 'other' } | null; payment: PaymentRow | null },
+  out: Outcome,
+): Promise<void> {
+  const { subscription, policy, item } = step;
+  const at = item.firedAt;
+  const invoice = await issueInvoice(deps, {
+    clockId: subscription.clockId,
+    policy,
+    accountId: subscription.accountId,
+    subscriptionId: subscription.id,
+    issueDate: pricing.issueDate,
+    period,
+    items: pricing.items,
+    vat: pricing.vat,
+    buyer: pricing.buyer,
+    language: pricing.language,
+    received: paid.received,
+    at,
+  });
+  if (paid.payment) await deps.store.setPaymentInvoice(paid.payment.id, invoice.id);
+  if (pricing.fromCredit.amount > 0n)
+    await deps.store.insertCredit({
+      id: deps.ids.next('cred'),
+      accountId: subscription.accountId,
+      currency: pricing.fromCredit.currency,
+      amount: -pricing.fromCredit.amount,
+      paymentId: null,
+      invoiceId: invoice.id,
+      createdAt: at,
+    });
+  const renewed = await deps.store.updateSubscription(subscription.id, {
+    status: 'active',
+    currentPeriodFrom: period.from,
+    currentPeriodTo: period.to,
+    paidThrough: invoice.status === 'paid' ? period.to : subscription.paidThrough,
+    updatedAt: at,
+  });
+  const announced = invoiceIssued(deps, {
+    policy,
+    invoice,
+    frequency: subscription.frequency,
+    planCode: subscription.planCode,
+    contact: step.contact,
+    actor: 'system',
+    cause: step.cause,
+  });
+  out.events.push(announced.event, {
+    chainId: subscription.accountId,
+    type: 'subscription.renewed',
+    clause: because,
+    actor: 'system',
+    cause: step.cause,
+    occurredAt: at,
+    data: {
+      subscription: subscription.id,
+      plan: subscription.planCode,
+      periodFrom: period.from,
+      periodTo: period.to,
+      paidThrough: renewed.paidThrough,
+      invoice: invoice.id,
+    },
+  });
+  if (announced.mail) out.mails.push(announced.mail);
+  out.schedules.push(renewalDue(policy, renewed));
+}
+
+/** A declined renewal charge: the subscription is past due and the next try is scheduled, if any is left. */
+async function declined(
+  deps: BillingDeps,
+  step: Step,
+  decision: Extract<RenewalDecision, { action: 'charge' }>,
+  payment: PaymentRow,
+  out: Outcome,
+): Promise<void> {
+  const { subscription, policy, item, contact } = step;
+  const at = item.firedAt;
+  const next = retryAt(policy, decision.period.from, decision.attempt);
+  out.events.push(paymentEvent(step, payment, decision.because), {
+    chainId: subscription.accountId,
+    type: 'subscription.renewal_failed',
+    clause: decision.because,
+    actor: 'system',
+    cause: `payment:${payment.id}`,
+    occurredAt: at,
+    data: {
+      subscription: subscription.id,
+      periodFrom: decision.period.from,
+      attempt: decision.attempt,
+      nextAttemptAt: next?.toISOString() ?? null,
+      final: next === null,
+    },
+  });
+  if (next)
+    out.schedules.push({
+      accountId: subscription.accountId,
+      kind: RENEW,
+      ref: subscription.id,
+      dueAt: next,
+      clockId: subscription.clockId,
+    });
+  if (contact) {
+    const locale = contact.locale;
+    const common = {
+      accountId: subscription.accountId,
+      recipient: contact.email,
+      locale,
+      clause: decision.because,
+      dedupeKey: `billing.renewal_failed:${payment.id}`,
+      occurredAt: at,
+    };
+    const billingUrl = `${deps.portalUrl}/billing`;
+    const plan = planName(policy, subscription.planCode, locale);
+    const paidThrough = subscription.paidThrough ?? subscription.currentPeriodTo;
+    out.mails.push(
+      next
+        ? {
+            ...common,
+            template: 'billing.renewal_failed',
+            params: {
+              planName: plan,
+              amount: formatMoney(money(payment.amount, payment.currency), locale),
+              paidThrough,
+              nextAttemptOn: localDateOf(next, policy.locale.timeZone),
+              billingUrl,
+            },
+          }
+        : { ...common, template: 'billing.not_renewed', params: { planName: plan, paidThrough, billingUrl } },
+    );
+  }
+  await deps.store.updateSubscription(subscription.id, { status: 'past_due', updatedAt: at });
+}
+
+/** Not renewed (CM-BIL-02: no consent to charge; cancelled): the subscription ends with its paid period. */
+async function stop(
+  deps: BillingDeps,
+  step: Step,
+  decision: Extract<RenewalDecision, { action: 'stop' }>,
+  out: Outcome,
+): Promise<void> {
+  const { subscription, policy, item, contact } = step;
+  const at = item.firedAt;
+  out.events.push({
+    chainId: subscription.accountId,
+    type: 'subscription.not_renewed',
+    clause: decision.because,
+    actor: 'system',
+    cause: step.cause,
+    occurredAt: at,
+    data: {
+      subscription: subscription.id,
+      reason: decision.reason,
+      periodFrom: decision.period.from,
+      paidThrough: subscription.paidThrough,
+    },
+  });
+  if (contact)
+    out.mails.push({
+      accountId: subscription.accountId,
+      recipient: contact.email,
+      locale: contact.locale,
+      template: 'billing.not_renewed',
+      clause: decision.because,
+      dedupeKey: `billing.not_renewed:${subscription.id}:${decision.period.from}`,
+      occurredAt: at,
+      params: {
+        planName: planName(policy, subscription.planCode, contact.locale),
+        paidThrough: subscription.paidThrough ?? subscription.currentPeriodTo,
+        billingUrl: `${deps.portalUrl}/billing`,
+      },
+    });
+  await deps.store.updateSubscription(subscription.id, { status: 'ended', updatedAt: at });
+}
+
+function renewalDue(policy: Policy, subscription: SubscriptionRow): ScheduleRequest {
+  return {
+    accountId: subscription.accountId,
+    kind: RENEW,
+    ref: subscription.id,
+    dueAt: renewalDueAt(policy, subscription),
+    clockId: subscription.clockId,
+  };
+}
+
+/** `payment.succeeded` or `payment.failed` (with its code) for a renewal charge. */
+function paymentEvent(step: Step, payment: PaymentRow, because: string | null): NewEvent {
+  return {
+    chainId: payment.accountId,
+    type: payment.status === 'succeeded' ? 'payment.succeeded' : 'payment.failed',
+    clause: because,
+    actor: 'system',
+    cause: step.cause,
+    occurredAt: payment.createdAt,
+    data: {
+      payment: payment.id,
+      purpose: 'renewal',
+      subscription: step.subscription.id,
+      amount: toDecimalString(money(payment.amount, payment.currency)),
+      currency: payment.currency,
+      ...(payment.failureCode ? { failureCode: payment.failureCode } : {}),
+    },
+  };
+}
