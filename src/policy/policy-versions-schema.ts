@@ -1,4 +1,5 @@
-import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { instant } from '../platform/db/columns.ts';
 
 /** Every policy version the system has run under; accounts point at the version their contract is under. */
 export const policyVersions = pgTable('policy_versions', {
@@ -7,5 +8,5 @@ export const policyVersions = pgTable('policy_versions', {
   version: text('version').notNull(),
   hash: text('hash').notNull().unique(),
   content: jsonb('content').notNull(),
-  firstLoadedAt: timestamp('first_loaded_at', { withTimezone: true, precision: 3 }).notNull(),
+  firstLoadedAt: instant('first_loaded_at').notNull(),
 });

@@ -1,4 +1,5 @@
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { instant } from '../../platform/db/columns.ts';
 
 /** Who accepted which document version, when, through which channel (CM-DOC-01, QU-ACC-02, BK-ACC-03). */
 export const acceptances = pgTable(
@@ -9,7 +10,7 @@ export const acceptances = pgTable(
     userId: text('user_id').notNull(),
     documentKind: text('document_kind').notNull(),
     documentVersion: text('document_version').notNull(),
-    acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }).notNull(),
+    acceptedAt: instant('accepted_at').notNull(),
     channel: text('channel').notNull(),
     ip: text('ip'),
     userAgent: text('user_agent'),

@@ -1,17 +1,6 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { instant } from '../../platform/db/columns.ts';
 
 export type Address = { street: string; postalCode: string; city: string; country: string };
 
@@ -40,9 +29,9 @@ export const accounts = pgTable(
     locale: text('locale').notNull(),
     subdomain: text('subdomain'),
     declarations: jsonb('declarations').$type<Record<string, string>>().notNull(),
-    createdAt: ts('created_at').notNull(),
-    activatedAt: ts('activated_at'),
-    contractConcludedAt: ts('contract_concluded_at'),
+    createdAt: instant('created_at').notNull(),
+    activatedAt: instant('activated_at'),
+    contractConcludedAt: instant('contract_concluded_at'),
     profileVersion: integer('profile_version').notNull().default(1),
   },
   (t) => [
@@ -62,7 +51,7 @@ export const accountProfileChanges = pgTable(
     oldValue: jsonb('old_value'),
     newValue: jsonb('new_value'),
     actor: text('actor').notNull(),
-    changedAt: ts('changed_at').notNull(),
+    changedAt: instant('changed_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.version, t.field] })],
 );
@@ -78,13 +67,13 @@ export const users = pgTable(
     role: text('role').$type<UserRole>().notNull(),
     passwordHash: text('password_hash'),
     status: text('status').$type<'invited' | 'pending_activation' | 'active' | 'disabled'>().notNull(),
-    emailVerifiedAt: ts('email_verified_at'),
+    emailVerifiedAt: instant('email_verified_at'),
     failedLogins: integer('failed_logins').notNull().default(0),
-    lockedUntil: ts('locked_until'),
-    createdAt: ts('created_at').notNull(),
-    firstLoginAt: ts('first_login_at'),
-    lastLoginAt: ts('last_login_at'),
-    passwordChangedAt: ts('password_changed_at'),
+    lockedUntil: instant('locked_until'),
+    createdAt: instant('created_at').notNull(),
+    firstLoginAt: instant('first_login_at'),
+    lastLoginAt: instant('last_login_at'),
+    passwordChangedAt: instant('password_changed_at'),
   },
   (t) => [
     uniqueIndex('users_email_idx').on(sql`lower(${t.email})`),
@@ -102,10 +91,10 @@ export const sessions = pgTable(
     accountId: text('account_id').notNull(),
     userId: text('user_id').notNull(),
     csrfToken: text('csrf_token').notNull(),
-    createdAt: ts('created_at').notNull(),
-    lastSeenAt: ts('last_seen_at').notNull(),
-    expiresAt: ts('expires_at').notNull(),
-    revokedAt: ts('revoked_at'),
+    createdAt: instant('created_at').notNull(),
+    lastSeenAt: instant('last_seen_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at'),
     ip: text('ip'),
     userAgent: text('user_agent'),
   },
@@ -120,9 +109,9 @@ export const userTokens = pgTable(
     kind: text('kind').$type<'activation' | 'password_reset' | 'invitation'>().notNull(),
     accountId: text('account_id').notNull(),
     userId: text('user_id').notNull(),
-    createdAt: ts('created_at').notNull(),
-    expiresAt: ts('expires_at').notNull(),
-    usedAt: ts('used_at'),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    usedAt: instant('used_at'),
   },
   (t) => [index('user_tokens_user_idx').on(t.userId, t.kind)],
 );
@@ -133,6 +122,6 @@ export const apiKeys = pgTable('api_keys', {
   keyHash: text('key_hash').notNull().unique(),
   name: text('name').notNull(),
   scope: text('scope').$type<'operator'>().notNull(),
-  createdAt: ts('created_at').notNull(),
-  revokedAt: ts('revoked_at'),
+  createdAt: instant('created_at').notNull(),
+  revokedAt: instant('revoked_at'),
 });

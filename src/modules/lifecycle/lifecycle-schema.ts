@@ -1,6 +1,5 @@
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { instant } from '../../platform/db/columns.ts';
 
 /** Where each account stands in its life: its state, its plan, and the dates the rules count from. */
 export const accountStates = pgTable(
@@ -13,11 +12,11 @@ export const accountStates = pgTable(
     clockId: text('clock_id'),
     state: text('state').$type<AccountState>().notNull(),
     planCode: text('plan_code').notNull(),
-    stateSince: ts('state_since').notNull(),
-    trialEndsAt: ts('trial_ends_at'),
-    freeEndsAt: ts('free_ends_at'),
+    stateSince: instant('state_since').notNull(),
+    trialEndsAt: instant('trial_ends_at'),
+    freeEndsAt: instant('free_ends_at'),
     /** Bumped on every change, so caches can tell a stale entitlement from a fresh one. */
-    changedAt: ts('changed_at').notNull(),
+    changedAt: instant('changed_at').notNull(),
   },
   (t) => [index('account_states_state_idx').on(t.state)],
 );

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { instant } from '../db/columns.ts';
 
 /**
  * Due work is data: each row says that rule `kind` must look at `account_id` (and object `ref`) at `due_at`.
@@ -11,11 +12,11 @@ export const dueItems = pgTable(
     accountId: text('account_id').notNull(),
     kind: text('kind').notNull(),
     ref: text('ref').notNull().default(''),
-    dueAt: timestamp('due_at', { withTimezone: true, precision: 3 }).notNull(),
+    dueAt: instant('due_at').notNull(),
     clockId: text('clock_id'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
-    failedAt: timestamp('failed_at', { withTimezone: true, precision: 3 }),
+    failedAt: instant('failed_at'),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.kind, t.ref] }),

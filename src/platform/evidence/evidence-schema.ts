@@ -1,4 +1,5 @@
-import { index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, serial, text } from 'drizzle-orm/pg-core';
+import { instant } from '../db/columns.ts';
 
 /**
  * The append-only, hash-chained event log. One chain per account (chain_id = account id) plus chains for
@@ -11,8 +12,8 @@ export const events = pgTable(
     chainId: text('chain_id').notNull(),
     seq: integer('seq').notNull(),
     id: text('id').notNull(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
-    recordedAt: timestamp('recorded_at', { withTimezone: true, precision: 3 }).notNull(),
+    occurredAt: instant('occurred_at').notNull(),
+    recordedAt: instant('recorded_at').notNull(),
     type: text('type').notNull(),
     clause: text('clause'),
     actor: text('actor').notNull(),
@@ -39,7 +40,7 @@ export const chainHeads = pgTable('chain_heads', {
  */
 export const checkpoints = pgTable('checkpoints', {
   seq: serial('seq').primaryKey(),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+  createdAt: instant('created_at').notNull(),
   chains: integer('chains').notNull(),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),

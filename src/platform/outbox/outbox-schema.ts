@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { instant } from '../db/columns.ts';
 
 /**
  * The transactional outbox: an effect on the outside world (a mail today; SMS and webhooks later) is
@@ -20,10 +21,10 @@ export const outbox = pgTable(
     dedupeKey: text('dedupe_key'),
     status: text('status').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }).notNull(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
-    sentAt: timestamp('sent_at', { withTimezone: true, precision: 3 }),
+    nextAttemptAt: instant('next_attempt_at').notNull(),
+    occurredAt: instant('occurred_at').notNull(),
+    createdAt: instant('created_at').notNull(),
+    sentAt: instant('sent_at'),
     providerMessageId: text('provider_message_id'),
     lastError: text('last_error'),
   },
