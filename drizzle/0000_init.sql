@@ -162,6 +162,21 @@ CREATE TABLE "payments" (
 	CONSTRAINT "payments_idempotency_key_unique" UNIQUE("idempotency_key")
 );
 --> statement-breakpoint
+CREATE TABLE "refunds" (
+	"id" text PRIMARY KEY NOT NULL,
+	"account_id" text NOT NULL,
+	"payment_id" text NOT NULL,
+	"invoice_id" text,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"reason" text NOT NULL,
+	"provider" text NOT NULL,
+	"provider_ref" text NOT NULL,
+	"idempotency_key" text NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "refunds_idempotency_key_unique" UNIQUE("idempotency_key")
+);
+--> statement-breakpoint
 CREATE TABLE "subscriptions" (
 	"id" text PRIMARY KEY NOT NULL,
 	"account_id" text NOT NULL,
@@ -307,6 +322,7 @@ CREATE UNIQUE INDEX "invoices_number_idx" ON "invoices" USING btree ("series","n
 CREATE INDEX "invoices_account_idx" ON "invoices" USING btree ("account_id","issue_date");--> statement-breakpoint
 CREATE INDEX "payment_methods_account_idx" ON "payment_methods" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "payments_account_idx" ON "payments" USING btree ("account_id","created_at");--> statement-breakpoint
+CREATE INDEX "refunds_account_idx" ON "refunds" USING btree ("account_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "subscriptions_live_idx" ON "subscriptions" USING btree ("account_id") WHERE "subscriptions"."status" <> 'ended';--> statement-breakpoint
 CREATE INDEX "account_states_state_idx" ON "account_states" USING btree ("state");--> statement-breakpoint
 CREATE INDEX "due_items_clock_due_idx" ON "due_items" USING btree ("clock_id","due_at") WHERE failed_at is null;--> statement-breakpoint

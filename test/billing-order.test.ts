@@ -483,6 +483,7 @@ describe('ClickMeeting: Live monthly by card', () => {
     const flaky: PaymentProvider = {
       id: sandbox.id,
       attach: sandbox.attach,
+      refund: sandbox.refund,
       async charge(request) {
         const result = await sandbox.charge(request);
         charges.push(request.idempotencyKey);

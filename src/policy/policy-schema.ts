@@ -433,6 +433,8 @@ export const Billing = z.strictObject({
     partialPayment: ClauseId.nullable(),
     /** An overpayment becomes credit for future charges (CM-BIL-05). */
     overpayment: ClauseId.nullable(),
+    /** Refunds only for a reason from the closed list, documented by a correcting invoice (CM-BIL-04). */
+    refund: ClauseId.nullable(),
   }),
 });
 export type Billing = z.infer<typeof Billing>;

@@ -62,4 +62,24 @@ export const billingErrors = defineErrors({
     en: 'The payment cannot be recorded: {problem}.',
     pl: 'Nie można zaksięgować płatności: {problem}.',
   },
+  'billing.refund_reason_not_allowed': {
+    status: 422,
+    en: 'A refund needs a reason from the terms\' closed list ({allowed}); "{reason}" is not one of them.',
+    pl: 'Zwrot wymaga powodu z zamkniętej listy regulaminu ({allowed}); „{reason}” do niej nie należy.',
+  },
+  'billing.refund_amount_undetermined': {
+    status: 422,
+    en: 'The refund amount for reason {reason} is not set by the terms; it cannot be refunded automatically.',
+    pl: 'Kwoty zwrotu z powodu {reason} regulamin nie określa; nie można go wykonać automatycznie.',
+  },
+  'billing.payment_not_refundable': {
+    status: 409,
+    en: 'Payment {id} cannot be refunded: {problem}.',
+    pl: 'Płatności {id} nie można zwrócić: {problem}.',
+  },
+  'billing.payment_not_found': {
+    status: 404,
+    en: 'No payment {id} on this account.',
+    pl: 'Na tym koncie nie ma płatności {id}.',
+  },
 });

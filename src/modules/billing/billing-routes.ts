@@ -235,4 +235,46 @@ export function registerBillingRoutes(
         };
       }),
   );
+
+  app.post(
+    '/v1/accounts/:accountId/refunds',
+    {
+      schema: {
+        tags: ['operator'],
+        summary:
+          "Refund a card payment for a reason from the terms' closed list, with a correcting invoice (CM-BIL-04)",
+        params: AccountParams,
+        body: z.strictObject({
+          paymentId: z.string().min(1).max(60),
+          /** Optional in the schema so that a refund without a reason is refused by the rule (422, CM-BIL-04). */
+          reason: z.string().max(60).optional(),
+          on: z.iso.date().optional(),
+        }),
+      },
+    },
+    async (request, reply) =>
+      idempotent(request, reply, async () => {
+        const operator = requireOperator(request);
+        const { refund, correction, replayed } = await billing.refundPayment({
+          accountId: request.params.accountId,
+          paymentId: request.body.paymentId,
+          reason: request.body.reason,
+          on: request.body.on,
+          actor: `api_key:${operator.keyId}`,
+        });
+        reply.code(replayed ? 200 : 201);
+        return {
+          refund: {
+            id: refund.id,
+            payment: refund.paymentId,
+            reason: refund.reason,
+            amount: toDecimalString(money(refund.amount, refund.currency)),
+            currency: refund.currency,
+            providerRef: refund.providerRef,
+            createdAt: refund.createdAt.toISOString(),
+          },
+          correction: invoiceSummary(correction),
+        };
+      }),
+  );
 }

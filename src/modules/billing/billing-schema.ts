@@ -9,13 +9,12 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { LocalDate } from '../../platform/calendar.ts';
+import { instant } from '../../platform/db/columns.ts';
 import type { Frequency } from './periods.ts';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 const day = (name: string) => date(name, { mode: 'string' }).$type<LocalDate>();
 /** Money columns hold minor units (grosze, haléře) as bigint; never a float. */
 const minor = (name: string) => bigint(name, { mode: 'bigint' });
@@ -38,9 +37,9 @@ export const paymentMethods = pgTable(
     last4: text('last4'),
     expMonth: integer('exp_month'),
     expYear: integer('exp_year'),
-    recurringConsentAt: ts('recurring_consent_at'),
-    consentWithdrawnAt: ts('consent_withdrawn_at'),
-    createdAt: ts('created_at').notNull(),
+    recurringConsentAt: instant('recurring_consent_at'),
+    consentWithdrawnAt: instant('consent_withdrawn_at'),
+    createdAt: instant('created_at').notNull(),
   },
   (t) => [index('payment_methods_account_idx').on(t.accountId)],
 );
@@ -74,8 +73,8 @@ export const subscriptions = pgTable(
     policyVersionId: text('policy_version_id').notNull(),
     /** Who placed the order for the company (QU-BIL-03); personal data, so never copied into events. */
     orderedBy: text('ordered_by'),
-    createdAt: ts('created_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
   },
   (t) => [uniqueIndex('subscriptions_live_idx').on(t.accountId).where(sql`${t.status} <> 'ended'`)],
 );
@@ -108,7 +107,7 @@ export const invoices = pgTable(
     amountPaid: minor('amount_paid').notNull(),
     document: jsonb('document').notNull(),
     ksefXml: text('ksef_xml'),
-    createdAt: ts('created_at').notNull(),
+    createdAt: instant('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('invoices_number_idx').on(t.series, t.number),
@@ -148,7 +147,7 @@ export const payments = pgTable(
     currency: text('currency').notNull(),
     status: text('status').$type<'succeeded' | 'failed'>().notNull(),
     failureCode: text('failure_code'),
-    createdAt: ts('created_at').notNull(),
+    createdAt: instant('created_at').notNull(),
   },
   (t) => [index('payments_account_idx').on(t.accountId, t.createdAt)],
 );
@@ -167,7 +166,32 @@ export const accountCredits = pgTable(
     amount: minor('amount').notNull(),
     paymentId: text('payment_id'),
     invoiceId: text('invoice_id'),
-    createdAt: ts('created_at').notNull(),
+    createdAt: instant('created_at').notNull(),
   },
   (t) => [index('account_credits_account_idx').on(t.accountId, t.currency)],
+);
+
+/**
+ * Money given back (CM-BIL-04): always for a reason from the policy's closed list, through the gateway that
+ * took the payment, documented by a correcting invoice. The idempotency key names the intent
+ * (`refund:<payment>`), so a payment is refunded at most once and a retry never refunds twice.
+ */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    paymentId: text('payment_id').notNull(),
+    /** The correcting invoice (KOR) that documents it. */
+    invoiceId: text('invoice_id'),
+    amount: minor('amount').notNull(),
+    currency: text('currency').notNull(),
+    /** A code from the policy's `billing.refundReasonCodes`. */
+    reason: text('reason').notNull(),
+    provider: text('provider').notNull(),
+    providerRef: text('provider_ref').notNull(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [index('refunds_account_idx').on(t.accountId, t.createdAt)],
 );

@@ -1,12 +1,20 @@
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/database.ts';
 import { type Money, money } from '../../platform/money.ts';
-import { accountCredits, invoices, paymentMethods, payments, subscriptions } from './billing-schema.ts';
+import {
+  accountCredits,
+  invoices,
+  paymentMethods,
+  payments,
+  refunds,
+  subscriptions,
+} from './billing-schema.ts';
 
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
+export type RefundRow = typeof refunds.$inferSelect;
 
 /** SQL only: the billing tables in and out as plain rows. Every function joins the caller's transaction. */
 export function makeBillingStore(db: Database) {
@@ -114,6 +122,33 @@ export function makeBillingStore(db: Database) {
           ),
         )
         .orderBy(payments.createdAt, payments.id);
+    },
+
+    async payment(accountId: string, id: string, forUpdate = false): Promise<PaymentRow | null> {
+      const query = db.q
+        .select()
+        .from(payments)
+        .where(and(eq(payments.accountId, accountId), eq(payments.id, id)));
+      const [row] = forUpdate ? await query.for('update') : await query;
+      return row ?? null;
+    },
+
+    async insertRefund(row: typeof refunds.$inferInsert): Promise<RefundRow> {
+      const [stored] = await db.q.insert(refunds).values(row).returning();
+      return stored!;
+    },
+
+    async refundByKey(key: string): Promise<RefundRow | null> {
+      const [row] = await db.q.select().from(refunds).where(eq(refunds.idempotencyKey, key));
+      return row ?? null;
+    },
+
+    async refundsOf(accountId: string): Promise<RefundRow[]> {
+      return db.q
+        .select()
+        .from(refunds)
+        .where(eq(refunds.accountId, accountId))
+        .orderBy(refunds.createdAt, refunds.id);
     },
 
     async paymentsOf(accountId: string): Promise<PaymentRow[]> {

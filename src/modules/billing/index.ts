@@ -4,17 +4,25 @@ import { billingOverview, invoiceDetail, invoiceKsefXml } from './billing-overvi
 import { makeBillingStore } from './billing-store.ts';
 import { orderPlan } from './order-plan.ts';
 import { recordPayment } from './record-payment.ts';
+import { refundPayment } from './refund-payment.ts';
 import { renewSubscriptions } from './renew-subscriptions.ts';
 import { withdrawRecurringConsent } from './withdraw-recurring-consent.ts';
 
 export { INVOICE_SERIES, RENEW } from './billing-context.ts';
 export { billingErrors } from './billing-errors.ts';
 export { paymentMethodJson } from './billing-overview.ts';
-export type { InvoiceRow, PaymentMethodRow, PaymentRow, SubscriptionRow } from './billing-store.ts';
+export type {
+  InvoiceRow,
+  PaymentMethodRow,
+  PaymentRow,
+  RefundRow,
+  SubscriptionRow,
+} from './billing-store.ts';
 export type { InvoiceDocument } from './invoice-document.ts';
 export { invoiceDocumentFromJson } from './invoice-json.ts';
 export type { OrderInput, OrderResult } from './order-plan.ts';
 export { type PaymentProvider, sandboxPaymentProvider } from './payment-provider.ts';
+export { decideRefund, refundCorrection } from './refund-rules.ts';
 
 export type Billing = ReturnType<typeof makeBilling>;
 
@@ -34,6 +42,8 @@ export function makeBilling(deps: Omit<BillingDeps, 'store'>) {
     overview: (accountId: string) => billingOverview(full, accountId),
     invoice: (accountId: string, invoiceId: string) => invoiceDetail(full, accountId, invoiceId),
     invoiceKsefXml: (accountId: string, invoiceId: string) => invoiceKsefXml(full, accountId, invoiceId),
+    refundPayment: (input: Parameters<typeof refundPayment>[1]) => refundPayment(full, input),
     payments: (accountId: string) => full.store.paymentsOf(accountId),
+    refunds: (accountId: string) => full.store.refundsOf(accountId),
   };
 }

@@ -4,6 +4,8 @@ import {
   type ChargeRequest,
   type ChargeResult,
   makeSandboxProvider,
+  type RefundRequest,
+  type RefundResult,
 } from './sandbox-provider.ts';
 
 export {
@@ -12,6 +14,8 @@ export {
   type CardInput,
   type ChargeRequest,
   type ChargeResult,
+  type RefundRequest,
+  type RefundResult,
 } from './sandbox-provider.ts';
 
 /**
@@ -41,6 +45,8 @@ export type PaymentProvider = {
   /** Tokenises a card; throws a `CardError` when the card is invalid or declined at once. */
   attach(card: CardInput, on: { year: number; month: number }): Promise<AttachedCard>;
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Gives money back for a succeeded charge; repeated with the same idempotency key, refunds once. */
+  refund(request: RefundRequest): Promise<RefundResult>;
 };
 
 /** The sandbox gateway behind the `PaymentProvider` interface (test cards: `sandbox-provider.ts`). */
@@ -50,5 +56,6 @@ export function sandboxPaymentProvider(): PaymentProvider {
     id: sandbox.id,
     attach: async (card, on) => sandbox.attach(card, on),
     charge: async (request) => sandbox.charge(request),
+    refund: async (request) => sandbox.refund(request),
   };
 }

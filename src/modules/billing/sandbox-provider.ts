@@ -42,6 +42,11 @@ export type ChargeResult =
   | { status: 'failed'; providerRef: string; failureCode: FailureCode }
   | { status: 'requires_action'; providerRef: string };
 
+/** Money given back for a succeeded charge (`providerRef`: the charge's reference). */
+export type RefundRequest = { providerRef: string; amount: Money; idempotencyKey: string };
+
+export type RefundResult = { status: 'succeeded'; providerRef: string };
+
 export type FailureCode = 'card_declined' | 'insufficient_funds' | 'expired_card' | 'authentication_required';
 
 const outcomes: Record<string, FailureCode | 'authentication' | 'decline_after_attach'> = {
@@ -135,5 +140,11 @@ export function makeSandboxProvider() {
     return { status: 'succeeded', providerRef };
   }
 
-  return { id: 'sandbox' as const, attach, charge };
+  /** Refunds a charge: always succeeds; the same idempotency key gives the same reference. */
+  function refund(request: RefundRequest): RefundResult {
+    const providerRef = `re_sandbox_${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 24)}`;
+    return { status: 'succeeded', providerRef };
+  }
+
+  return { id: 'sandbox' as const, attach, charge, refund };
 }
