@@ -151,7 +151,7 @@ async function seed(store: Store, count: number, log: (line: string) => void): P
       await clone(
         'accounts',
         'id',
-        `'id', ${acc}, 'identity_key', t.identity_key || ':' || g,
+        `'id', ${acc},
          'company_name', t.company_name || ' ' || g, 'locale', case when g % 4 = 0 then 'en' else t.locale end`,
       );
       await clone(

@@ -31,7 +31,6 @@ CREATE TABLE "accounts" (
 	"phone" text,
 	"is_sole_trader" boolean DEFAULT false NOT NULL,
 	"registering_person" text,
-	"identity_key" text NOT NULL,
 	"locale" text NOT NULL,
 	"subdomain" text,
 	"declarations" jsonb NOT NULL,
@@ -311,7 +310,7 @@ CREATE TABLE "policy_versions" (
 --> statement-breakpoint
 CREATE INDEX "acceptances_account_idx" ON "acceptances" USING btree ("account_id","document_kind");--> statement-breakpoint
 CREATE UNIQUE INDEX "accounts_subdomain_idx" ON "accounts" USING btree ("subdomain");--> statement-breakpoint
-CREATE INDEX "accounts_identity_idx" ON "accounts" USING btree ("identity_key");--> statement-breakpoint
+CREATE INDEX "accounts_tax_id_idx" ON "accounts" USING btree ("tax_id");--> statement-breakpoint
 CREATE INDEX "accounts_clock_idx" ON "accounts" USING btree ("clock_id");--> statement-breakpoint
 CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "user_tokens_user_idx" ON "user_tokens" USING btree ("user_id","kind");--> statement-breakpoint

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
 import { seedDemo } from './cli/demo.ts';
 import { ConfigError, readConfig } from './config.ts';
-import { addIsoDuration } from './modules/test-clocks/test-clocks-routes.ts';
+import { addIsoDuration } from './modules/test-clocks/index.ts';
 import { checkPolicyFile } from './policy/index.ts';
 
 const usage = `usage: klauzula <command>

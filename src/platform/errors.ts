@@ -68,11 +68,6 @@ export const platformErrors = defineErrors({
     en: 'This Idempotency-Key was used with a different request.',
     pl: 'Ten Idempotency-Key został użyty z innym żądaniem.',
   },
-  'idempotency.in_progress': {
-    status: 409,
-    en: 'A request with this Idempotency-Key is still being processed.',
-    pl: 'Żądanie z tym Idempotency-Key jest wciąż przetwarzane.',
-  },
   'internal.error': {
     status: 500,
     en: 'Something went wrong on our side.',

@@ -21,11 +21,6 @@ export const accounts = pgTable(
     phone: text('phone'),
     isSoleTrader: boolean('is_sole_trader').notNull().default(false),
     registeringPerson: text('registering_person'),
-    /**
-     * Normalised company identity (tax id, else e-mail). The one-trial and one-free-account rules match
-     * earlier accounts on the policy's identity keys instead (QU-BIL-02, CM-ACC-03).
-     */
-    identityKey: text('identity_key').notNull(),
     locale: text('locale').notNull(),
     subdomain: text('subdomain'),
     declarations: jsonb('declarations').$type<Record<string, string>>().notNull(),
@@ -36,7 +31,7 @@ export const accounts = pgTable(
   },
   (t) => [
     uniqueIndex('accounts_subdomain_idx').on(t.subdomain),
-    index('accounts_identity_idx').on(t.identityKey),
+    index('accounts_tax_id_idx').on(t.taxId),
     index('accounts_clock_idx').on(t.clockId),
   ],
 );

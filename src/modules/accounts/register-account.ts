@@ -8,7 +8,6 @@ import {
   type CustomerIdentity,
   checkRegistration,
   customerIdentityOf,
-  identityKeyOf,
   type RegistrationInput,
 } from './registration-rules.ts';
 import { openSession, type SessionGrant } from './sign-in.ts';
@@ -52,7 +51,6 @@ export async function registerAccount(
   const clockId = input.testClockId ?? null;
   const now = await deps.timeOf(clockId);
   const passwordHash = await deps.passwords.hash(input.password);
-  const identityKey = identityKeyOf(input);
   const locale = input.locale ?? policy.locale.defaultLanguage;
   const reg = policy.registration;
   const company = input.company;
@@ -106,7 +104,6 @@ export async function registerAccount(
       phone: input.phone?.trim() || null,
       isSoleTrader: company?.isSoleTrader ?? false,
       registeringPerson: input.registeringPerson?.trim() || null,
-      identityKey,
       locale,
       declarations,
       createdAt: now,

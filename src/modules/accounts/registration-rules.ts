@@ -111,12 +111,6 @@ function checkPlanChoice(
   return [];
 }
 
-/** The company identity kept on the account: its tax id, else the owner's e-mail. */
-export function identityKeyOf(input: Pick<RegistrationInput, 'company' | 'email'>): string {
-  const taxId = normalizedTaxIdOf(input);
-  return taxId ? `tax:${taxId}` : `email:${input.email.trim().toLowerCase()}`;
-}
-
 function normalizedTaxIdOf(input: Pick<RegistrationInput, 'company'>): string | null {
   if (!input.company?.taxId?.trim()) return null;
   const check = checkTaxId(input.company.taxId, input.company.country);

@@ -134,13 +134,13 @@ export function makeLifecycle(deps: {
       row: LifeRow,
       now: Date,
     ) => { to: AccountState; planCode: string; because: string } | null,
+    /** The template and parameters of the notice; who gets it, when and why is the same for every transition. */
     notice: (c: {
       policy: Policy;
       row: LifeRow;
       at: Date;
-      contact: AccountContact;
-      because: string;
-    }) => NotificationRequest,
+      locale: 'pl' | 'en';
+    }) => Pick<NotificationRequest, 'template' | 'params'>,
   ): Promise<void> {
     const rows = new Map(
       (
@@ -188,7 +188,19 @@ export function makeLifecycle(deps: {
         const contact = contacts.get(c.row.accountId);
         if (!contact) return [];
         const policy = policyOf(c.row.policyVersionId);
-        return [{ ...notice({ policy, row: c.row, at: c.at, contact, because: c.because }) }];
+        const { template, params } = notice({ policy, row: c.row, at: c.at, locale: contact.locale });
+        return [
+          {
+            accountId: c.row.accountId,
+            recipient: contact.email,
+            locale: contact.locale,
+            template,
+            clause: c.because,
+            dedupeKey: `${template}:${c.row.accountId}`,
+            occurredAt: c.at,
+            params,
+          } as NotificationRequest,
+        ];
       }),
     );
     await announceChanged(changes.map((c) => c.row.accountId));
@@ -214,16 +226,10 @@ export function makeLifecycle(deps: {
             ? { to: 'trial_ended', planCode: d.planCode, because: d.because }
             : null;
         },
-        ({ policy, row, at, contact, because }) => ({
-          accountId: row.accountId,
-          recipient: contact.email,
-          locale: contact.locale,
+        ({ policy, row, at, locale }) => ({
           template: 'lifecycle.trial_ended',
-          clause: because,
-          dedupeKey: `lifecycle.trial_ended:${row.accountId}`,
-          occurredAt: at,
           params: {
-            planName: planName(policy, row.planCode, contact.locale),
+            planName: planName(policy, row.planCode, locale),
             trialEndedOn: lastDayBefore(at, policy.locale.timeZone),
             orderUrl: `${deps.portalUrl}/billing`,
           },
@@ -241,14 +247,8 @@ export function makeLifecycle(deps: {
             ? { to: 'free_ended', planCode: row.planCode, because: d.because }
             : null;
         },
-        ({ policy, row, at, contact, because }) => ({
-          accountId: row.accountId,
-          recipient: contact.email,
-          locale: contact.locale,
+        ({ policy, at }) => ({
           template: 'lifecycle.free_period_ended',
-          clause: because,
-          dedupeKey: `lifecycle.free_period_ended:${row.accountId}`,
-          occurredAt: at,
           params: {
             endedOn: lastDayBefore(at, policy.locale.timeZone),
             upgradeUrl: `${deps.portalUrl}/billing`,
@@ -257,19 +257,12 @@ export function makeLifecycle(deps: {
       ),
   });
 
-  /** Moves an account (and its pending deadlines) onto a test clock. */
-  async function bindClock(accountId: string, clockId: string | null): Promise<void> {
-    await db.q.execute(sql`update account_states set clock_id = ${clockId} where account_id = ${accountId}`);
-    await dueWork.rebind(accountId, clockId);
-    await announceChanged([accountId]);
-  }
-
   async function entitlements(accountId: string): Promise<{ row: LifeRow; entitlements: Entitlements }> {
     const row = await get(accountId);
     return { row, entitlements: entitlementsOf(policyOf(row.policyVersionId), row) };
   }
 
-  return { start, get, load, entitlements, bindClock, announceChanged };
+  return { start, get, load, entitlements, announceChanged };
 }
 
 function planName(policy: Policy, code: string, locale: 'pl' | 'en'): string {

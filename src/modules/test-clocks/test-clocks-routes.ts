@@ -4,6 +4,7 @@ import { requireOperator } from '../../platform/http/auth.ts';
 import type { HttpServer } from '../../platform/http/http-server.ts';
 import type { makeIdempotency } from '../../platform/http/idempotency.ts';
 import type { TestClock, TestClocks } from './index.ts';
+import { addIsoDuration, IsoDuration } from './iso-duration.ts';
 
 const Clock = z.object({
   id: z.string(),
@@ -15,31 +16,6 @@ const Clock = z.object({
 
 function clockJson(c: TestClock): z.infer<typeof Clock> {
   return { ...c, frozenTime: c.frozenTime.toISOString(), createdAt: c.createdAt.toISOString() };
-}
-
-const Duration = z
-  .string()
-  .regex(
-    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/,
-    'ISO 8601 duration such as P15D or PT36H',
-  );
-
-/**
- * `P1Y2M3DT4H5M6S` added to `from` in UTC calendar terms: years and months first, keeping the day of the
- * month but never running past the month's end (2026-01-31 + P1M = 2026-02-28), then days, then time.
- */
-export function addIsoDuration(from: Date, duration: string): Date {
-  const m = Duration.parse(duration).match(
-    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/,
-  )!;
-  const [, y, mo, d, h, mi, sec] = m.map((v) => Number(v ?? 0));
-  const months = from.getUTCFullYear() * 12 + from.getUTCMonth() + y! * 12 + mo!;
-  const year = Math.floor(months / 12);
-  const month = months % 12;
-  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  const t = new Date(from);
-  t.setUTCFullYear(year, month, Math.min(from.getUTCDate(), lastDay) + d!);
-  return new Date(t.getTime() + h! * 3_600_000 + mi! * 60_000 + sec! * 1000);
 }
 
 /** HTTP for test clocks (operator only). */
@@ -100,7 +76,7 @@ export function registerTestClockRoutes(
         tags,
         summary: 'Advance a test clock; every rule that falls due for its accounts fires in time order',
         params: z.object({ clockId: z.string().max(60) }),
-        body: z.strictObject({ to: z.iso.datetime({ offset: true }).optional(), by: Duration.optional() }),
+        body: z.strictObject({ to: z.iso.datetime({ offset: true }).optional(), by: IsoDuration.optional() }),
       },
     },
     async (request, reply) =>

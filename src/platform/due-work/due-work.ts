@@ -66,11 +66,6 @@ export function makeDueWork(deps: { db: Database }) {
     );
   }
 
-  /** Moves all of an account's deadlines to another clock (binding to a test clock, or back). */
-  async function rebind(accountId: string, clockId: string | null): Promise<void> {
-    await db.q.execute(sql`update due_items set clock_id = ${clockId} where account_id = ${accountId}`);
-  }
-
   async function pending(accountId: string): Promise<{ kind: string; ref: string; dueAt: Date }[]> {
     const rows = await db.rows<{ kind: string; ref: string; due_at: Date }>(
       sql`select kind, ref, due_at from due_items where account_id = ${accountId} order by due_at`,
@@ -177,7 +172,7 @@ export function makeDueWork(deps: { db: Database }) {
     return rows.map((r) => ({ accountId: r.account_id, kind: r.kind, lastError: r.last_error }));
   }
 
-  return { register, schedule, cancel, rebind, pending, sweepBatch, sweep, parked };
+  return { register, schedule, cancel, pending, sweepBatch, sweep, parked };
 }
 
 type DueRow = {

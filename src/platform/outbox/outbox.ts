@@ -54,7 +54,7 @@ export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator 
       createdAt: now,
       dedupeKey: m.dedupeKey ?? null,
     }));
-    await db.q.execute(sql`
+    const stored = await db.rows<{ id: string }>(sql`
       insert into outbox (id, account_id, channel, template, clause, recipient, locale, subject, body, dedupe_key,
                           next_attempt_at, occurred_at, created_at)
       select id, "accountId", channel, template, clause, recipient, locale, subject, body, "dedupeKey",
@@ -62,8 +62,10 @@ export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator 
       from jsonb_to_recordset(${jsonRows(rows)}) as x(id text, "accountId" text, channel text, template text,
         clause text, recipient text, locale text, subject text, body jsonb, "dedupeKey" text,
         "occurredAt" timestamptz, "createdAt" timestamptz)
-      on conflict (dedupe_key) do nothing`);
-    return rows.map((r) => r.id);
+      on conflict (dedupe_key) do nothing
+      returning id`);
+    // A message whose dedupe key was already taken is not stored: only the ids of stored ones come back.
+    return stored.map((r) => r.id);
   }
 
   /** Delivers what is due now; returns counts. Failed sends retry with backoff, then stay `failed`. */

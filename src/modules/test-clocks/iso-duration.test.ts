@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addIsoDuration } from './test-clocks-routes.ts';
+import { addIsoDuration } from './iso-duration.ts';
 
 // Years and months keep the day of the month but never run past the month's end (2026-01-31 + P1M).
 describe('addIsoDuration', () => {
