@@ -86,6 +86,7 @@ export async function buildApp(config: AppConfig) {
   const timeOf = (clockId: string | null) => testClocks.timeOf(clockId);
 
   let accountsRef: ReturnType<typeof makeAccounts> | null = null;
+  let entitlementsCacheRef: ReturnType<typeof makeEntitlementsCache> | null = null;
   const lifecycle = makeLifecycle({
     db,
     eventLog,
@@ -94,6 +95,7 @@ export async function buildApp(config: AppConfig) {
     policyOf: policies.get,
     contactsOf: (accountIds) => accountsRef!.contactsOf(accountIds),
     portalUrl: config.portalUrl,
+    onChanged: (accountIds) => entitlementsCacheRef?.invalidate(accountIds),
   });
   const argon = { algorithm: 2 as const, ...(config.argon2 ?? { memoryCost: 19_456, timeCost: 2 }) };
   const accounts = makeAccounts({
@@ -140,6 +142,7 @@ export async function buildApp(config: AppConfig) {
     },
     timeOf: (clockId) => (clockId === null ? clock.now() : testClocks.timeOf(clockId)),
   });
+  entitlementsCacheRef = entitlementsCache;
   const unlisten = await db.listen(ACCOUNT_CHANGED, (payload) =>
     entitlementsCache.invalidate(payload.split(',')),
   );

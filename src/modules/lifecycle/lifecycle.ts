@@ -45,6 +45,8 @@ export function makeLifecycle(deps: {
   policyOf: (versionId: string) => Policy;
   contactsOf: (accountIds: readonly string[]) => Promise<AccountContact[]>;
   portalUrl: string;
+  /** Told in this process as soon as a change commits (other processes learn it from the NOTIFY). */
+  onChanged?: (accountIds: readonly string[]) => void;
 }) {
   const { db, eventLog, dueWork, notifications, policyOf, contactsOf } = deps;
 
@@ -206,8 +208,16 @@ export function makeLifecycle(deps: {
     await announceChanged(changes.map((c) => c.row.accountId));
   }
 
-  /** Tells every process's entitlement cache that these accounts changed (delivered on commit). */
+  /**
+   * Tells every process's entitlement cache that these accounts changed: this process as soon as the change
+   * commits (a NOTIFY reaches even its own listener only a moment later, and a read in between would be
+   * answered from the stale entry), the others by NOTIFY, which is delivered on commit.
+   */
   async function announceChanged(accountIds: readonly string[]): Promise<void> {
+    if (deps.onChanged) {
+      const ids = [...accountIds];
+      db.afterCommit(() => deps.onChanged?.(ids));
+    }
     // One notice per 200 accounts (a payload stays under NOTIFY's 8000 bytes), all in one statement.
     const payloads: string[] = [];
     for (let i = 0; i < accountIds.length; i += 200) payloads.push(accountIds.slice(i, i + 200).join(','));

@@ -28,6 +28,11 @@ export type Database = {
   transaction<T>(fn: () => Promise<T>, options?: { savepoint?: boolean }): Promise<T>;
   /** Raw SQL returning rows; int8 columns must be cast (`::int` or `::text`), they differ between drivers. */
   rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Runs `fn` once the outermost transaction commits (at once outside a transaction; never if it rolls back).
+   * For hints to this process such as dropping a cache entry: it may also run for work a savepoint undid.
+   */
+  afterCommit(fn: () => void): void;
   /** Whether the caller runs inside a transaction. */
   inTransaction(): boolean;
   migrate(): Promise<void>;
@@ -45,7 +50,7 @@ const migrationsFolder = new URL('../../../drizzle', import.meta.url).pathname;
  * (in memory when `dataDir` is undefined). Both run the same migrations and the same SQL.
  */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  const ambient = new AsyncLocalStorage<Executor>();
+  const ambient = new AsyncLocalStorage<Ambient>();
 
   if (config.url) {
     const pool = new pg.Pool({ connectionString: config.url, max: 10 });
@@ -98,13 +103,16 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   });
 }
 
+/** The transaction in progress in this async context, and what to run once it commits. */
+type Ambient = { tx: Executor; committed: (() => void)[] };
+
 function build(
   kind: Database['kind'],
   root: Executor,
-  ambient: AsyncLocalStorage<Executor>,
+  ambient: AsyncLocalStorage<Ambient>,
   engine: Pick<Database, 'migrate' | 'listen' | 'close'> & { dump?: () => Promise<Blob | File> },
 ): Database & { dump?: () => Promise<Blob | File> } {
-  const current = () => ambient.getStore() ?? root;
+  const current = () => ambient.getStore()?.tx ?? root;
   return {
     kind,
     get q() {
@@ -113,9 +121,21 @@ function build(
     transaction: async (fn, options) => {
       const outer = ambient.getStore();
       if (outer && options?.savepoint)
-        return outer.transaction((tx) => ambient.run(tx as unknown as Executor, fn));
+        return outer.tx.transaction((tx) =>
+          ambient.run({ tx: tx as unknown as Executor, committed: outer.committed }, fn),
+        );
       if (outer) return fn();
-      return root.transaction((tx) => ambient.run(tx as unknown as Executor, fn));
+      const committed: (() => void)[] = [];
+      const result = await root.transaction((tx) =>
+        ambient.run({ tx: tx as unknown as Executor, committed }, fn),
+      );
+      for (const hook of committed) hook();
+      return result;
+    },
+    afterCommit: (fn) => {
+      const outer = ambient.getStore();
+      if (outer) outer.committed.push(fn);
+      else fn();
     },
     rows: async <T>(query: SQL) => {
       const result = (await current().execute(query)) as unknown as { rows: T[] };
