@@ -29,7 +29,7 @@ describe('Database.afterCommit', () => {
       }),
       /abort/,
     );
-    assert.deepEqual(seen, []);
+    assert.equal(seen.length, 0);
     db.afterCommit(() => seen.push('now'));
     assert.deepEqual(seen, ['now']);
   });
