@@ -23,30 +23,38 @@ export {
  * number) and charges a reference. A charge repeated with the same idempotency key must return the first
  * result and never move money twice.
  *
- * Today's only implementation is the in-process sandbox, which answers at once and moves no money, so use
- * cases charge it inside their own transaction: the payment row (whose idempotency key is unique), the
- * invoice and the new period commit together with the charge's outcome, and a crash before the commit is
- * repaired by charging again with the same key.
+ * Two kinds, one way of settling (`charge-payments.ts`): every charge first writes its payment row as
+ * `pending` under an idempotency key naming the intent (unique in `payments`), and its outcome is applied by
+ * the use case's settle function (`applyOrderCharge`, `applyRenewalCharge`): invoice, period, plan, events
+ * with their clauses, mails and the next renewal, keyed by the payment row, so applying twice changes nothing.
  *
- * A real gateway (Stripe) must not be called inside a database transaction (a slow network would hold row
- * locks, and a commit failing after the charge would lose the payment). The plan for it:
- * 1. the use case writes the payment row as `pending` with its idempotency key and puts a `billing.charge`
- *    message in the outbox, in one transaction (nothing is active or invoiced yet);
- * 2. the worker sends the charge outside any transaction, with the payment's idempotency key as Stripe's
- *    `Idempotency-Key`, so a re-sent message after a crash is the same charge;
- * 3. Stripe's answer (or its `payment_intent.succeeded` / `payment_intent.payment_failed` webhook) is
- *    applied by the same code that applies the sandbox's answer today: invoice, period, events and mails in
- *    one transaction, keyed by the payment row, so applying it twice changes nothing.
- * The `status` of a payment then gains `pending`; an on-session order answers 202 and the customer's
- * 3-D Secure step (`requires_action`) is finished in the browser before step 3.
+ * - The in-process sandbox answers at once and moves no money, so the use case charges it inside its own
+ *   transaction and settles it there: a crash before the commit is repaired by charging again with the same key.
+ * - A `remote` gateway (Stripe) is never called inside a database transaction (a slow network would hold row
+ *   locks, and a commit failing after the charge would lose the payment). The use case writes the pending
+ *   payment and its `payment_charges` row in one transaction; the charge runner (worker, or the order request
+ *   right after its commit) sends it outside any transaction with the payment's idempotency key as Stripe's
+ *   `Idempotency-Key`, so a re-send after a crash is the same charge; the answer, or the signed webhook
+ *   (`payment_intent.succeeded` / `payment_intent.payment_failed`), whichever comes first, is settled.
+ *   An on-session order whose card needs 3-D Secure answers 202 with the PaymentIntent's client secret; the
+ *   browser finishes the authentication and the webhook settles it.
+ *
+ * Accounts on a test clock always use the sandbox (their time is not the gateway's time).
  */
 export type PaymentProvider = {
   readonly id: string;
+  /** Over the network: charged outside transactions by the charge runner. Absent or false: in process. */
+  readonly remote?: boolean;
   /** Tokenises a card; throws a `CardError` when the card is invalid or declined at once. */
   attach(card: CardInput, on: { year: number; month: number }): Promise<AttachedCard>;
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /** Gives money back for a succeeded charge; repeated with the same idempotency key, refunds once. */
   refund(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * Cancels a charge left waiting for the customer (3-D Secure never finished), so it can no longer take
+   * money; answers the charge's final state (it may have succeeded meanwhile). Remote gateways only.
+   */
+  cancel?(providerRef: string): Promise<ChargeResult>;
 };
 
 /** The sandbox gateway behind the `PaymentProvider` interface (test cards: `sandbox-provider.ts`). */
@@ -58,4 +66,20 @@ export function sandboxPaymentProvider(): PaymentProvider {
     charge: async (request) => sandbox.charge(request),
     refund: async (request) => sandbox.refund(request),
   };
+}
+
+const sandbox = sandboxPaymentProvider();
+
+/**
+ * The card gateway of an account: the configured one (`provider`), except that accounts on a test clock use
+ * the sandbox whenever the configured gateway is a remote one.
+ */
+export function gatewayFor(deps: { provider: PaymentProvider }, clockId: string | null): PaymentProvider {
+  return clockId !== null && deps.provider.remote ? sandbox : deps.provider;
+}
+
+/** The gateway that took a payment (`payments.provider`), for its refund; null when it is not configured. */
+export function gatewayById(deps: { provider: PaymentProvider }, id: string): PaymentProvider | null {
+  if (deps.provider.id === id) return deps.provider;
+  return id === sandbox.id ? sandbox : null;
 }
