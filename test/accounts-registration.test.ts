@@ -5,6 +5,7 @@ import {
   aCompany,
   activate,
   advanceClock,
+  advanceClockByKind,
   aNip,
   anApp,
   anIco,
@@ -468,7 +469,10 @@ describe('quanda sign-up', () => {
 
     await advanceClock(app, clock, '2026-03-16T23:59:59.999+01:00');
     assert.equal((await entitlements(app, account.accountId)).state, 'trial');
-    assert.equal(await advanceClock(app, clock, '2026-03-17T00:00:00+01:00'), 2);
+    assert.equal(
+      (await advanceClockByKind(app, clock, '2026-03-17T00:00:00+01:00'))['lifecycle.trial_end'],
+      2,
+    );
     const ended = await entitlements(app, account.accountId);
     assert.deepEqual(
       { state: ended.state, plan: ended.plan.code, features: ended.features, limits: ended.limits },
@@ -520,7 +524,10 @@ describe('quanda sign-up', () => {
     assert.equal(again.state, 'trial');
     assert.equal((await entitlements(app, again.accountId)).validUntil, '2026-03-16T23:00:00.000Z');
 
-    assert.equal(await advanceClock(app, clock, '2026-03-17T00:00:00+01:00'), 2);
+    assert.equal(
+      (await advanceClockByKind(app, clock, '2026-03-17T00:00:00+01:00'))['lifecycle.trial_end'],
+      2,
+    );
     for (const id of [first.accountId, again.accountId])
       assert.equal((await entitlements(app, id)).state, 'trial_ended');
   });
@@ -696,7 +703,10 @@ describe('bookero sign-up', () => {
     await advanceClock(app, clock, '2026-03-16T23:59:59.999+01:00');
     assert.equal((await entitlements(app, account.accountId)).state, 'trial');
 
-    assert.equal(await advanceClock(app, clock, '2026-03-17T00:00:00+01:00'), 1);
+    assert.equal(
+      (await advanceClockByKind(app, clock, '2026-03-17T00:00:00+01:00'))['lifecycle.trial_end'],
+      1,
+    );
     const unpaid = await entitlements(app, account.accountId);
     // Unpaid after the free days: the user still logs in, the package's functions wait for payment (BK-LIF-01).
     assert.deepEqual(
@@ -724,7 +734,10 @@ describe('bookero sign-up', () => {
       assert.equal(now.validUntil, '2026-03-16T23:00:00.000Z');
       assert.deepEqual(now.features, policy.plans.find((p) => p.code === plan)!.features);
     }
-    assert.equal(await advanceClock(app, clock, '2026-03-17T00:00:00+01:00'), 3);
+    assert.equal(
+      (await advanceClockByKind(app, clock, '2026-03-17T00:00:00+01:00'))['lifecycle.trial_end'],
+      3,
+    );
   });
 });
 

@@ -129,7 +129,7 @@ describe('a quanda customer on a test clock', () => {
       payload: { by: 'PT1S' },
     });
     assert.equal(advanced.statusCode, 200, advanced.body);
-    assert.equal(advanced.json().fired, 1);
+    assert.equal(advanced.json().firedByKind['lifecycle.trial_end'], 1);
     // Thirteen days on, the session from 2026-03-04 has expired on the test clock: log in again.
     const stale = await app.http.inject({ method: 'GET', url: '/v1/me', headers: { cookie } });
     assert.equal(stale.statusCode, 401);

@@ -35,6 +35,22 @@ export async function advanceClock(app: TestApp, clockId: string, to: string): P
   return res.json().fired as number;
 }
 
+/** Like `advanceClock`, but says what fired: the number of items per due-work kind. */
+export async function advanceClockByKind(
+  app: TestApp,
+  clockId: string,
+  to: string,
+): Promise<Record<string, number>> {
+  const res = await app.http.inject({
+    method: 'POST',
+    url: `/v1/test-clocks/${clockId}/advance`,
+    headers: app.operator,
+    payload: { to },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json().firedByKind as Record<string, number>;
+}
+
 /** POST /v1/registrations by the operator on `clockId`; `body` replaces the sample registration's fields. */
 export function register(app: TestApp, clockId: string, body: Record<string, unknown> = {}) {
   return app.http.inject({

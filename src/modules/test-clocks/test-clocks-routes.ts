@@ -91,7 +91,7 @@ export function registerTestClockRoutes(
         const target = to ? new Date(to) : addIsoDuration(current.frozenTime, by!);
         const result = await deps.testClocks.advance(request.params.clockId, target);
         deps.onAdvanced(request.params.clockId);
-        return { clock: clockJson(result.clock), fired: result.fired };
+        return { clock: clockJson(result.clock), fired: result.fired, firedByKind: result.firedByKind };
       }),
   );
 }

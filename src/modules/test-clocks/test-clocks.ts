@@ -57,7 +57,7 @@ export function makeTestClocks(deps: { db: Database; dueWork: DueWork; ids: IdGe
     id: string,
     to: Date,
     options: { batchSize?: number } = {},
-  ): Promise<{ clock: TestClock; fired: number }> {
+  ): Promise<{ clock: TestClock; fired: number; firedByKind: Record<string, number> }> {
     const current = await get(id);
     if (to.getTime() < current.frozenTime.getTime())
       throw new AppError(testClockErrors.backwards, {
@@ -68,14 +68,17 @@ export function makeTestClocks(deps: { db: Database; dueWork: DueWork; ids: IdGe
     );
     if (claimed.length === 0) throw new AppError(testClockErrors.busy, { details: { id } });
     try {
+      const tally = new Map<string, number>();
       const fired = await dueWork.sweep({
         clockId: id,
         now: to,
         firedNotBefore: current.frozenTime,
+        tally,
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       });
       await db.q.update(testClocks).set({ frozenTime: to, status: 'ready' }).where(eq(testClocks.id, id));
-      return { clock: { ...current, frozenTime: to, status: 'ready' }, fired };
+      const firedByKind = Object.fromEntries([...tally].sort(([a], [b]) => a.localeCompare(b)));
+      return { clock: { ...current, frozenTime: to, status: 'ready' }, fired, firedByKind };
     } catch (error) {
       await db.q.update(testClocks).set({ status: 'ready' }).where(eq(testClocks.id, id));
       throw error;

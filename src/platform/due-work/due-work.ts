@@ -41,7 +41,7 @@ export function makeDueWork(deps: { db: Database }) {
    * A transaction of its own, or a savepoint inside the caller's (a test-clock advance with an
    * Idempotency-Key): either way a failed batch is undone before its items are retried one by one.
    */
-  const atomically = (fn: () => Promise<void>) => db.transaction(fn, { savepoint: true });
+  const atomically = <T>(fn: () => Promise<T>) => db.transaction(fn, { savepoint: true });
 
   function register(handler: DueHandler): void {
     if (handlers.has(handler.kind)) throw new Error(`due handler ${handler.kind} registered twice`);
@@ -85,6 +85,8 @@ export function makeDueWork(deps: { db: Database }) {
     /** The clock's time when the sweep began; items are never fired before it. */
     firedNotBefore?: Date;
     batchSize?: number;
+    /** Counts the items handled per kind, for a caller that reports what fired (a test clock's advance). */
+    tally?: Map<string, number>;
   }): Promise<number> {
     const batchSize = options.batchSize ?? 500;
     const clockFilter = options.clockId === null ? sql`clock_id is null` : sql`clock_id = ${options.clockId}`;
@@ -103,10 +105,13 @@ export function makeDueWork(deps: { db: Database }) {
         claimed = rows.map((r) => toItem(r, notBefore)).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
         await runHandlers(claimed);
       });
+      for (const item of claimed) count(options.tally, item.kind);
       return claimed.length;
     } catch (error) {
       if (claimed.length === 0) throw error;
-      for (const item of claimed) await retryAlone(item, options.now, error);
+      for (const item of claimed) {
+        if (await retryAlone(item, options.now, error)) count(options.tally, item.kind);
+      }
       return claimed.length;
     }
   }
@@ -127,9 +132,10 @@ export function makeDueWork(deps: { db: Database }) {
     }
   }
 
-  async function retryAlone(item: DueItem, now: Date, batchError: unknown): Promise<void> {
+  /** Handles `item` on its own after its batch failed; true when it was handled now. */
+  async function retryAlone(item: DueItem, now: Date, batchError: unknown): Promise<boolean> {
     try {
-      await atomically(async () => {
+      return await atomically(async () => {
         // Another worker may have claimed and handled the item (or it was rescheduled) since the batch
         // rolled back: then it is no longer this sweep's to hand out.
         const still = await db.rows<{ kind: string }>(sql`
@@ -137,8 +143,9 @@ export function makeDueWork(deps: { db: Database }) {
           where account_id = ${item.accountId} and kind = ${item.kind} and ref = ${item.ref}
             and due_at = ${item.dueAt.toISOString()} and failed_at is null
           returning kind`);
-        if (still.length === 0) return;
+        if (still.length === 0) return false;
         await runHandlers([item]);
+        return true;
       });
     } catch (error) {
       const attempts = item.attempts + 1;
@@ -151,6 +158,7 @@ export function makeDueWork(deps: { db: Database }) {
         on conflict (account_id, kind, ref) do update
           set due_at = excluded.due_at, attempts = excluded.attempts, last_error = excluded.last_error,
               failed_at = excluded.failed_at`);
+      return false;
     }
   }
 
@@ -173,6 +181,10 @@ export function makeDueWork(deps: { db: Database }) {
   }
 
   return { register, schedule, cancel, pending, sweepBatch, sweep, parked };
+}
+
+function count(tally: Map<string, number> | undefined, kind: string): void {
+  tally?.set(kind, (tally.get(kind) ?? 0) + 1);
 }
 
 type DueRow = {
