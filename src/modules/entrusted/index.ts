@@ -1,0 +1,97 @@
+import { executeContactRequest, listContactRequests } from './contact-requests.ts';
+import type { EntrustedDeps } from './entrusted-context.ts';
+import { exportActivityCsv, exportContactsCsv, exportJson } from './export-contacts.ts';
+import { importContacts } from './import-contacts.ts';
+import {
+  createContact,
+  deleteContacts,
+  getContact,
+  recordActivity,
+  recordExport,
+  recordSupportConsent,
+  searchContacts,
+  updateContact,
+} from './manage-contacts.ts';
+import { announceAudit, processingRecord } from './processing-record.ts';
+import { entrustedDataExport, purgeEntrustedData } from './purge-entrusted.ts';
+import {
+  closeSupportRequest,
+  fileSupportRequest,
+  getStaff,
+  listStaff,
+  listSupportRequests,
+  recordStaff,
+  registerStaff,
+  staffGetContact,
+  staffSearchContacts,
+} from './staff-access.ts';
+
+export type { ContactData, ContactInput } from './contact-fields.ts';
+export { contactFields } from './contact-fields.ts';
+export type { ContactRequestKind, ContactRequestResult } from './contact-requests.ts';
+export type { EntrustedDeps } from './entrusted-context.ts';
+export { entrustedErrors } from './entrusted-errors.ts';
+export { entrustedRetentionHandler } from './entrusted-retention.ts';
+export {
+  decideAudit,
+  decideStaffAccess,
+  missingStaffRecords,
+  retentionCategoryFor,
+} from './entrusted-rules.ts';
+export { type ActivityKind, activityKinds } from './entrusted-schema.ts';
+export type { Activity, Contact } from './entrusted-store.ts';
+export type { ImportMode, ImportReport } from './import-contacts.ts';
+export type { ContactSelection } from './manage-contacts.ts';
+export type { EntrustedDataSummary, PurgeResult } from './purge-entrusted.ts';
+export type { StaffMember, SupportRequest } from './staff-access.ts';
+
+export type Entrusted = ReturnType<typeof makeEntrusted>;
+
+type Rest<F> = F extends (deps: EntrustedDeps, ...rest: infer R) => infer T ? (...rest: R) => T : never;
+const bind = <F extends (deps: EntrustedDeps, ...rest: never[]) => unknown>(
+  deps: EntrustedDeps,
+  fn: F,
+): Rest<F> => ((...rest: never[]) => fn(deps, ...rest)) as Rest<F>;
+
+/**
+ * The entrusted-data module (processor side): the personal data each customer keeps in the service about its
+ * own contacts and their activity; import, export, search and deletion by the customer; its contacts'
+ * requests executed on its instruction; staff access only within a support request and by authorised
+ * staff; the processing record and audits; and the purge of everything after the contract ends.
+ */
+export function makeEntrusted(deps: EntrustedDeps) {
+  return {
+    importContacts: bind(deps, importContacts),
+    exportContactsCsv: bind(deps, exportContactsCsv),
+    exportActivityCsv: bind(deps, exportActivityCsv),
+    exportJson: bind(deps, exportJson),
+    createContact: bind(deps, createContact),
+    getContact: bind(deps, getContact),
+    updateContact: bind(deps, updateContact),
+    deleteContacts: bind(deps, deleteContacts),
+    searchContacts: bind(deps, searchContacts),
+    recordActivity: bind(deps, recordActivity),
+    recordSupportConsent: bind(deps, recordSupportConsent),
+    recordExport: bind(deps, recordExport),
+    executeContactRequest: bind(deps, executeContactRequest),
+    listContactRequests: bind(deps, listContactRequests),
+    registerStaff: bind(deps, registerStaff),
+    recordStaff: bind(deps, recordStaff),
+    getStaff: bind(deps, getStaff),
+    listStaff: () => listStaff(deps),
+    fileSupportRequest: bind(deps, fileSupportRequest),
+    closeSupportRequest: bind(deps, closeSupportRequest),
+    listSupportRequests: bind(deps, listSupportRequests),
+    staffSearchContacts: bind(deps, staffSearchContacts),
+    staffGetContact: bind(deps, staffGetContact),
+    processingRecord: bind(deps, processingRecord),
+    announceAudit: bind(deps, announceAudit),
+    /**
+     * Deletes all entrusted data of these accounts with one event each; for the retention engine and
+     * lifecycle once the contract has ended and the policy's period has run (QU-PRC-12, BK-PRC-08).
+     */
+    purgeEntrustedData: bind(deps, purgeEntrustedData),
+    /** The counts and download paths a notice offers before the deletion (QU art. 6.7, QU-PRC-12). */
+    entrustedDataExport: bind(deps, entrustedDataExport),
+  };
+}
