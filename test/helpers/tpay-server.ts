@@ -98,7 +98,7 @@ export async function startTpayServer(options: { merchantId?: string; securityCo
         const callbacks = (body.callbacks ?? {}) as { notification?: { url?: unknown } };
         const errors: { errorCode: string; fieldName: string; errorMessage: string }[] = [];
         const amount = body.amount;
-        if (typeof amount !== 'number' || !(amount > 0) || Math.round(amount * 100) !== amount * 100)
+        if (typeof amount !== 'number' || !(amount > 0) || !/^\d+(\.\d{1,2})?$/.test(String(amount)))
           errors.push({
             errorCode: 'field_invalid',
             fieldName: 'amount',
