@@ -274,6 +274,9 @@ describe('quanda sign-up', () => {
   it('QU-ACC-01: a legal person without the registering person, or without the capacity declaration, is rejected and nothing is stored', async (t) => {
     const app = await anApp(t, 'quanda');
     const clock = await aTestClock(app, '2026-03-02T10:00:00+01:00');
+    const eventCount = async () =>
+      (await app.db.rows<{ n: number }>(sql`select count(*)::int as n from events`))[0]!.n;
+    const eventsBefore = await eventCount();
 
     const nobody = await register(app, clock, { registeringPerson: undefined });
     assert.deepEqual(issuesOf(nobody), [
@@ -288,8 +291,7 @@ describe('quanda sign-up', () => {
       { field: 'declarations.legalCapacity', rule: 'required', clause: 'QU-ACC-01' },
     ]);
     assert.deepEqual(await stored(app), { accounts: 0, users: 0, lives: 0, acceptances: 0 });
-    const noEvents = await app.db.rows<{ n: number }>(sql`select count(*)::int as n from events`);
-    assert.equal(noEvents[0]!.n, 0, 'no contract record either');
+    assert.equal(await eventCount(), eventsBefore, 'no contract record either');
 
     // A natural person registers for itself; a legal person names who registers it.
     const person = await registered(app, clock, {
