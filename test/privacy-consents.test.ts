@@ -350,7 +350,11 @@ describe('consents with proof and one-click withdrawal', () => {
       sql`select channel, occurred_at from consent_ledger where action = 'expired'`,
     );
     assert.equal(expired!.channel, 'retention');
-    assert.equal(new Date(expired!.occurred_at).toISOString(), '2029-06-30T22:00:00.000Z', '2029-07-01 00:00 in Prague');
+    assert.equal(
+      new Date(expired!.occurred_at).toISOString(),
+      '2029-06-30T22:00:00.000Z',
+      '2029-07-01 00:00 in Prague',
+    );
   });
 
   it('BK-CNS-02: the logo consent is a separate flag: withdrawn in the settings, the logo leaves the showcase at once; the policy offers no unsubscribe link for it', async (t) => {

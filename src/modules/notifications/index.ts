@@ -18,6 +18,8 @@ export {
   escapeHtml,
   isTemplateId,
   type Locale,
+  marketingTemplates,
+  messageClassOf,
   type RenderedMail,
   renderTemplate,
   type TemplateId,

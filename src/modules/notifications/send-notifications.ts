@@ -1,5 +1,5 @@
 import type { Outbox } from '../../platform/outbox/outbox.ts';
-import { type Locale, renderTemplate, type TemplateId, TemplateParams } from './templates.ts';
+import { type Locale, messageClassOf, renderTemplate, type TemplateId, TemplateParams } from './templates.ts';
 
 /**
  * Parameters a caller gives; the operator's name and the clause are filled in here, and a Date is written
@@ -32,6 +32,10 @@ export type NotificationRequest = {
     dedupeKey?: string;
     occurredAt: Date;
     params: CallerParams<Id>;
+    /** The consent purpose of a marketing message (checked at send time). */
+    purpose?: string;
+    /** Extra headers, e.g. List-Unsubscribe (RFC 8058). */
+    headers?: Record<string, string>;
   };
 }[TemplateId];
 
@@ -73,6 +77,9 @@ export function makeNotifications(deps: {
           body: { text: rendered.text, html: rendered.html },
           ...(r.dedupeKey ? { dedupeKey: r.dedupeKey } : {}),
           occurredAt: r.occurredAt,
+          messageClass: messageClassOf(r.template),
+          ...(r.purpose ? { purpose: r.purpose } : {}),
+          ...(r.headers ? { headers: r.headers } : {}),
         };
       }),
     );

@@ -52,6 +52,50 @@ const examples: { [Id in TemplateId]: TemplateParams[Id] } = {
     endedOn: '1 kwietnia 2026',
     upgradeUrl: url('plans'),
   },
+  'lifecycle.account_restricted': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-16',
+    target: `konferencja conf_1 ${hostile}`,
+    ground: 'terms_breach',
+    reason: `Spam ${hostile}`,
+    since: '7 lipca 2026, 14:00',
+  },
+  'lifecycle.restriction_lifted': {
+    operatorName: 'Quanda',
+    clause: 'QU-LIF-04',
+    target: `dostęp do konta ${hostile}`,
+    liftedOn: '2026-05-14',
+  },
+  'lifecycle.account_blocked': {
+    operatorName: 'Bookero',
+    clause: 'BK-LIF-03',
+    ground: 'terms_breach',
+    reason: `Spam ${hostile}`,
+    clarifyBy: '2026-07-01',
+    terminableFrom: '2026-07-02',
+  },
+  'lifecycle.termination_notice': {
+    operatorName: 'Bookero',
+    clause: 'BK-LIF-04',
+    ground: 'reputation_harm',
+    reason: `Opinie ${hostile}`,
+    effectiveOn: '2026-06-04',
+  },
+  'lifecycle.account_terminated': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-17',
+    ground: 'without_cause',
+    reason: `Zmiana oferty ${hostile}`,
+    effectiveOn: '2026-06-19',
+    refund: '44,28 zł',
+  },
+  'lifecycle.withdrawal_accepted': {
+    operatorName: 'Quanda',
+    clause: 'QU-LIF-08',
+    receivedOn: '2026-04-10',
+    refund: `11 900,00 CZK ${hostile}`,
+    refundBy: '2026-04-24',
+  },
   'billing.invoice_issued': {
     operatorName: 'ClickMeeting',
     clause: 'CM-BIL-09',
@@ -80,11 +124,261 @@ const examples: { [Id in TemplateId]: TemplateParams[Id] } = {
     nextAttemptOn: `2026-04-16 ${hostile}`,
     billingUrl: url('billing'),
   },
+  'billing.switched_to_free': {
+    operatorName: 'Host-Tracker',
+    clause: 'HT-BIL-02',
+    planName: `Pakiet bezpłatny ${hostile}`,
+    previousPlanName: 'Basic',
+    paidThrough: '2026-05-11',
+    effectiveOn: '2026-05-12',
+    billingUrl: url('billing'),
+  },
+  'billing.plan_changed': {
+    operatorName: 'Quanda',
+    clause: 'QU-BIL-09',
+    planName: `PROFESIONAL 500 ${hostile}`,
+    previousPlanName: 'PROFESIONAL 200',
+    effectiveOn: '2026-07-02',
+    price: '24000.00 CZK',
+    billingUrl: url('billing'),
+  },
+  'billing.price_change_notice': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-BIL-03',
+    planName: 'Live',
+    oldPrice: '119,00 PLN',
+    newPrice: `139,00 PLN ${hostile}`,
+    appliesFrom: '2026-07-10',
+    objectionUntil: '2026-07-10',
+    billingUrl: url('billing'),
+  },
+  'lifecycle.unpaid_restricted': {
+    operatorName: 'Bookero',
+    clause: 'BK-LIF-01',
+    unpaidSince: `2026-04-30 ${hostile}`,
+    billingUrl: url('billing'),
+  },
+  'lifecycle.unpaid_blocked': {
+    operatorName: 'Quanda',
+    clause: 'QU-LIF-01',
+    unpaidSince: `2026-04-15 ${hostile}`,
+    billingUrl: url('billing'),
+  },
+  'lifecycle.unpaid_expired': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-02',
+    paidThrough: '2026-03-31',
+    restoreBy: `2026-06-30 ${hostile}`,
+    restoreUrl: url('restore'),
+  },
+  'lifecycle.unpaid_soft_deleted': {
+    operatorName: 'Quanda',
+    clause: 'QU-LIF-02',
+    unpaidSince: '2026-04-15',
+    purgeOn: `2026-08-14 ${hostile}`,
+  },
+  'lifecycle.unpaid_deletion_warning': {
+    operatorName: 'Bookero',
+    clause: 'BK-LIF-02',
+    deletableFrom: `2026-05-31 ${hostile}`,
+    exportUrl: url('export'),
+    billingUrl: url('billing'),
+  },
+  'lifecycle.access_restored': {
+    operatorName: 'Quanda',
+    clause: 'QU-LIF-01',
+    restoredOn: `2026-04-25 ${hostile}`,
+  },
+  'lifecycle.account_purged': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-13',
+    purgedOn: `2026-04-01 ${hostile}`,
+  },
+  'lifecycle.cancellation_confirmed': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-11',
+    requestedOn: '2026-02-10',
+    lastDay: `2026-02-28 ${hostile}`,
+  },
+  'lifecycle.liquidated': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-09',
+    endedOn: '2026-02-28',
+    restoreBy: `2026-03-31 ${hostile}`,
+    restoreUrl: url('restore'),
+  },
+  'lifecycle.contract_ended': {
+    operatorName: 'Quanda',
+    clause: 'QU-LIF-05',
+    endedOn: `2026-05-31 ${hostile}`,
+  },
+  'lifecycle.suspension_scheduled': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-05',
+    startsOn: '2026-03-16',
+    reactivateOn: `2026-06-14 ${hostile}`,
+  },
+  'lifecycle.suspended': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-05',
+    reactivateOn: `2026-06-14 ${hostile}`,
+    reactivateUrl: url('reactivate'),
+  },
+  'lifecycle.reactivated': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-07',
+    reactivatedOn: `2026-04-02 ${hostile}`,
+  },
+  'lifecycle.account_deleted': {
+    operatorName: 'MyOwnConference',
+    clause: 'MOC-LIF-01',
+    deletedOn: `2026-05-06 ${hostile}`,
+  },
+  'lifecycle.discontinuation_notice': {
+    operatorName: 'Quanda',
+    clause: 'QU-LIF-10',
+    part: `Ankiety online ${hostile}`,
+    effectiveOn: '2026-10-01',
+    lastDay: '2026-09-30',
+    exportUrl: url('export'),
+  },
+  'lifecycle.restore_refused': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-LIF-14',
+    requestedOn: `2026-04-20 ${hostile}`,
+  },
+  'retention.purge_warning': {
+    operatorName: 'Quanda',
+    clause: 'QU-RET-04',
+    categoryName: `Kampanie ${hostile}`,
+    purgeOn: '2026-03-02',
+    exportUrl: url('export'),
+  },
+  'retention.use_check': {
+    operatorName: 'Host-Tracker',
+    clause: 'HT-PRV-03',
+    lastUsedOn: `2024-05-01 ${hostile}`,
+    confirmUrl: url('account'),
+  },
+  'marketing.message': {
+    operatorName: 'ClickMeeting',
+    title: `Nowości ${hostile}`,
+    content: `Jeden akapit ${hostile}`,
+    unsubscribeUrl: url('unsubscribe'),
+  },
+  'privacy.request_received': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-PRV-03',
+    requestType: `kopia danych ${hostile}`,
+    reference: 'dsr_1',
+    receivedOn: '2026-03-02',
+    dueOn: '2026-04-01',
+    authority: `Prezes UODO ${hostile}`,
+  },
+  'privacy.identity_requested': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-PRV-02',
+    requestType: 'kopia danych',
+    reference: 'dsr_1',
+    dueOn: '2026-04-01',
+    authority: 'Prezes UODO',
+  },
+  'privacy.request_extended': {
+    operatorName: 'ClickMeeting',
+    requestType: 'dostęp',
+    reference: 'dsr_1',
+    dueOn: '2026-06-01',
+    reasons: `wiele żądań ${hostile}`,
+    authority: 'Prezes UODO',
+  },
+  'privacy.fee_quoted': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-PRV-04',
+    reference: 'dsr_2',
+    amount: '25,00 PLN',
+    basis: `koszt ${hostile}`,
+    authority: 'Prezes UODO',
+  },
+  'privacy.request_answered': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-PRV-06',
+    requestType: 'usunięcie danych',
+    reference: 'dsr_3',
+    outcome: `Dane usunięte ${hostile}`,
+    recipients: 'Stripe',
+    authority: 'Prezes UODO',
+  },
+  'privacy.restriction_ending': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-PRV-07',
+    reference: 'dsr_4',
+    liftsOn: '2026-04-01',
+    authority: 'Prezes UODO',
+  },
+  'backup.day_missed': {
+    operatorName: 'Quanda',
+    clause: 'QU-SEC-01',
+    day: '2026-05-12',
+  },
+  'privacy.request_overdue': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-PRV-03',
+    requestType: 'dostęp',
+    reference: 'dsr_5',
+    dueOn: '2026-04-01',
+  },
+  'processors.change_notice': {
+    operatorName: 'Quanda',
+    clause: 'QU-PRC-11',
+    subProcessor: `MessageBird B.V. ${hostile}`,
+    purpose: 'SMS',
+    location: 'NL',
+    appliesFrom: '2026-06-10',
+    objectionUntil: '2026-06-09',
+    registryUrl: url('accounts/acc_1/sub-processors'),
+  },
+  'processors.objection_decided': {
+    operatorName: 'Bookero',
+    clause: 'BK-PRC-12',
+    subProcessor: `Vercom S.A. ${hostile}`,
+    outcome: 'uwzględniony',
+    reason: 'Dane nie trafią do tego podmiotu',
+  },
+  'breaches.customer_notice': {
+    operatorName: 'Bookero',
+    clause: 'BK-PRC-06',
+    reference: 'brc_1',
+    awareAt: '8 lipca 2026, 14:00',
+    status: 'suspected',
+    circumstances: `Nieuprawniony dostęp ${hostile}`,
+    likelyCauses: 'wyciek hasła',
+    measures: 'zmiana haseł',
+    documentation: 'raport IR-7',
+    dataCategories: 'e-mail, telefon',
+    approxSubjects: '120',
+    contact: 'partner@bookero.pl',
+  },
+  'breaches.notice_overdue': {
+    operatorName: 'Bookero',
+    clause: 'BK-PRC-06',
+    reference: 'brc_1',
+    recipient: 'klienci',
+    dueAt: '9 lipca 2026, 14:00',
+  },
   'billing.not_renewed': {
     operatorName: 'Bookero',
     clause: 'BK-BIL-05',
     planName: `Standard ${hostile}`,
     paidThrough: '2026-06-30',
+    billingUrl: url('billing'),
+  },
+  'billing.renewal_reminder': {
+    operatorName: 'ClickMeeting',
+    clause: 'CM-BIL-10',
+    planName: `Live ${hostile}`,
+    periodEnd: '2026-06-30',
+    amount: '123,00 PLN',
+    deadline: '2026-06-30',
     billingUrl: url('billing'),
   },
 };
@@ -139,7 +433,9 @@ describe('renderTemplate', () => {
 
     it(`${id} (${locale}): names the clause in the footer of a mail a rule caused (lifecycle, billing) only`, () => {
       const footer = locale === 'pl' ? `Podstawa: ${params.clause}` : `Basis: ${params.clause}`;
-      if (id.startsWith('lifecycle.') || id.startsWith('billing.')) {
+      // Mails a rule caused (lifecycle, billing, retention, privacy answers, sub-processor and breach notices, backup alarms)
+      // cite the clause when given one.
+      if (/^(lifecycle|billing|retention|privacy|processors|breaches|backup)\./.test(id) && params.clause) {
         assert.ok(mail.text.trimEnd().endsWith(footer), `text should end with ${footer}`);
         assert.ok(mail.html.includes(`<small>${footer}</small>`));
       } else {
@@ -233,11 +529,11 @@ describe('renderTemplate', () => {
       renderTemplate('account.activation', 'pl', { ...examples['account.password_reset'] });
       // @ts-expect-error: `until` is missing
       renderTemplate('account.locked', 'en', { operatorName: 'Quanda' });
-      // @ts-expect-error: a lifecycle mail must name its clause
+      // @ts-expect-error: the trial-ending mail needs the day the trial ends
       renderTemplate('lifecycle.trial_ending', 'en', {
         operatorName: 'Q',
         planName: 'Pro',
-        trialEndsOn: 'x',
+        clause: 'QU-BIL-01',
       });
     };
     assert.equal(typeof compileOnly, 'function');

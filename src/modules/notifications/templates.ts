@@ -109,6 +109,14 @@ export const TemplateParams = {
     paidThrough: phrase,
     billingUrl: link,
   }),
+  'billing.switched_to_free': z.strictObject({
+    ...billingMail,
+    planName: phrase,
+    previousPlanName: phrase,
+    paidThrough: phrase,
+    effectiveOn: phrase,
+    billingUrl: link,
+  }),
   'billing.plan_changed': z.strictObject({
     ...billingMail,
     planName: phrase,
@@ -239,6 +247,10 @@ export const TemplateParams = {
     reference: phrase,
     liftsOn: phrase,
     authority: phrase,
+  }),
+  'backup.day_missed': z.strictObject({
+    ...billingMail,
+    day: phrase,
   }),
   'privacy.request_overdue': z.strictObject({
     ...billingMail,
@@ -466,7 +478,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`okres próbny planu ${p.planName} w serwisie ${p.operatorName} kończy się ${p.trialEndsOn}.`],
         ['Aby korzystać z usługi bez przerwy, złóż zamówienie przed końcem okresu próbnego.'],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Your ${p.operatorName} trial ends on ${p.trialEndsOn}`,
@@ -474,7 +486,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`Your trial of the ${p.planName} plan on ${p.operatorName} ends on ${p.trialEndsOn}.`],
         ['To keep using the service without a break, place an order before the trial ends.'],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.trial_ended': {
@@ -485,7 +497,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['Aby dalej korzystać z usługi, złóż zamówienie:'],
         [{ href: p.orderUrl, label: 'Złóż zamówienie' }],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Your ${p.operatorName} trial has ended`,
@@ -494,7 +506,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['To continue using the service, place an order:'],
         [{ href: p.orderUrl, label: 'Place an order' }],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.free_period_ended': {
@@ -505,7 +517,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['Aby dalej korzystać z usługi, wybierz płatny plan:'],
         [{ href: p.upgradeUrl, label: 'Wybierz plan' }],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Your free period on ${p.operatorName} has ended`,
@@ -514,7 +526,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['To keep using the service, choose a paid plan:'],
         [{ href: p.upgradeUrl, label: 'Choose a plan' }],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.account_restricted': {
@@ -525,7 +537,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`Podstawa z regulaminu: ${p.ground}. Powód: ${p.reason}`],
         ['Przywrócimy dostęp, gdy naruszenie zostanie usunięte. Odpowiedz na tę wiadomość, aby to wyjaśnić.'],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Access restricted on ${p.operatorName}`,
@@ -534,19 +546,19 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`Ground in the terms: ${p.ground}. Reason: ${p.reason}`],
         ['Access returns once the breach is remedied. Reply to this message to clarify it.'],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.restriction_lifted': {
     pl: (p) => ({
       subject: `Przywróciliśmy dostęp w serwisie ${p.operatorName}`,
       paragraphs: [[`${p.liftedOn} zdjęliśmy ograniczenie: ${p.target}.`]],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Access restored on ${p.operatorName}`,
       paragraphs: [[`On ${p.liftedOn} we lifted the restriction: ${p.target}.`]],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.account_blocked': {
@@ -560,7 +572,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
             'natychmiastowym i usunąć konto, bez zwrotu opłat za opłacony okres.',
         ],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Your ${p.operatorName} account has been blocked`,
@@ -572,7 +584,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
             'effect and delete the account, with no refund for the paid period.',
         ],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.termination_notice': {
@@ -584,7 +596,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
           `Umowa zostanie rozwiązana ${p.effectiveOn}; do tego dnia możesz korzystać z konta i wyeksportować dane.`,
         ],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Notice of termination from ${p.operatorName}`,
@@ -592,7 +604,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`We are terminating the contract. Ground in the terms: ${p.ground}. Reason: ${p.reason}`],
         [`The contract ends on ${p.effectiveOn}; until then you can use the account and export your data.`],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.account_terminated': {
@@ -602,7 +614,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`umowa została rozwiązana ${p.effectiveOn}. Podstawa z regulaminu: ${p.ground}. Powód: ${p.reason}`],
         [`Zwrot: ${p.refund}.`],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Your contract with ${p.operatorName} has ended`,
@@ -610,7 +622,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`The contract ended on ${p.effectiveOn}. Ground in the terms: ${p.ground}. Reason: ${p.reason}`],
         [`Refund: ${p.refund}.`],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'lifecycle.withdrawal_accepted': {
@@ -622,7 +634,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ],
         [`Zwrócimy ${p.refund} tą samą metodą płatności najpóźniej ${p.refundBy}.`],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `We confirm your withdrawal from the ${p.operatorName} contract`,
@@ -630,7 +642,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [`We received your statement of withdrawal on ${p.receivedOn}; the contract has ended.`],
         [`We will refund ${p.refund} by the same payment method by ${p.refundBy} at the latest.`],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'billing.invoice_issued': {
@@ -725,6 +737,36 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ],
         ['To keep using the service, pay for the next period:'],
         [{ href: p.billingUrl, label: 'Pay for the next period' }],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'billing.switched_to_free': {
+    pl: (p) => ({
+      subject: `Przejście na ${p.planName} w serwisie ${p.operatorName}`,
+      paragraphs: [
+        [
+          `przełączyłeś konto w serwisie ${p.operatorName} na ${p.planName}. Automatyczne obciążenia zostały wyłączone, a zapisane dane Twoich kart płatniczych usunięte; nie pobierzemy już żadnej płatności.`,
+        ],
+        [
+          `Opłacony plan ${p.previousPlanName} działa do ${p.paidThrough}; od ${p.effectiveOn} konto korzysta z ${p.planName}.`,
+        ],
+        ['Szczegóły znajdziesz w zakładce Płatności:'],
+        [{ href: p.billingUrl, label: 'Przejdź do płatności' }],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `Your ${p.operatorName} account switches to ${p.planName}`,
+      paragraphs: [
+        [
+          `You switched your ${p.operatorName} account to ${p.planName}. Automatic charges are off and your stored card details have been deleted; nothing more will be charged.`,
+        ],
+        [
+          `Your paid ${p.previousPlanName} plan runs through ${p.paidThrough}; from ${p.effectiveOn} the account is on ${p.planName}.`,
+        ],
+        ['Details are in the Payments tab:'],
+        [{ href: p.billingUrl, label: 'Go to payments' }],
       ],
       ...footerOf(p.clause, 'en'),
     }),
@@ -1155,7 +1197,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['Do tego dnia możesz pobrać kopię swoich danych:'],
         [{ href: p.exportUrl, label: 'Pobierz dane' }],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Data in ${p.operatorName} will be deleted on ${p.purgeOn}`,
@@ -1164,7 +1206,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['Until then you can download a copy of your data:'],
         [{ href: p.exportUrl, label: 'Download your data' }],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'retention.use_check': {
@@ -1175,7 +1217,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['Potwierdź, że chcesz je zachować, albo poproś o usunięcie danych:'],
         [{ href: p.confirmUrl, label: 'Przejdź do konta' }],
       ],
-      footer: basis.pl(p.clause),
+      ...footerOf(p.clause, 'pl'),
     }),
     en: (p) => ({
       subject: `Are you still using your ${p.operatorName} account?`,
@@ -1184,7 +1226,7 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         ['Confirm that you want to keep it, or ask us to delete its data:'],
         [{ href: p.confirmUrl, label: 'Go to your account' }],
       ],
-      footer: basis.en(p.clause),
+      ...footerOf(p.clause, 'en'),
     }),
   },
   'marketing.message': {
@@ -1369,6 +1411,26 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
       subject: `Request ${p.reference} is overdue`,
       paragraphs: [
         [`The request: ${p.requestType} (reference ${p.reference}) was due on ${p.dueOn} and is still open.`],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'backup.day_missed': {
+    pl: (p) => ({
+      subject: `Brak kopii zapasowej z dnia ${p.day}`,
+      paragraphs: [
+        [
+          `w dniu ${p.day} nie powstała żadna udana kopia zapasowa danych klientów. Sprawdź klucz i katalog kopii oraz dziennik procesu roboczego.`,
+        ],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `No backup on ${p.day}`,
+      paragraphs: [
+        [
+          `No successful backup of customer data was made on ${p.day}. Check the backup key and folder, and the worker's log.`,
+        ],
       ],
       ...footerOf(p.clause, 'en'),
     }),
