@@ -1,12 +1,15 @@
 /**
  * Runs every benchmark with its default settings and prints a summary (`npm run bench`). Takes about seven
- * minutes on two cores. Run it on an otherwise idle machine: both benchmarks share the cores with whatever
+ * minutes on two cores, plus the entrusted-data benchmark (bench/dsr.ts: seeding a million contacts takes
+ * minutes per engine). Run it on an otherwise idle machine: the benchmarks share the cores with whatever
  * else runs, and the figures move with it (each prints the load average it started with).
  *
- *   node bench/run-all.ts [--pglite] [--pg]      (the sweep on one engine only)
+ *   node bench/run-all.ts [--pglite] [--pg]      (the sweep and the entrusted data on one engine only)
  */
 import { parseArgs } from 'node:util';
+import { benchDsr, type DsrFigures } from './dsr.ts';
 import { benchEntitlements, type EntitlementsFigures } from './entitlements.ts';
+import { benchRenewals, type RenewalFigures } from './renewals.ts';
 import { benchSweep, type Engine, type SweepFigures } from './sweep.ts';
 
 const { values } = parseArgs({ options: { pglite: { type: 'boolean' }, pg: { type: 'boolean' } } });
@@ -30,6 +33,19 @@ for (const engine of engines) {
   sweeps.push(await benchSweep({ engine, accounts: 100_000, batchSizes: [500, 1000, 2000], verify: true }));
 }
 
+const dsrs: DsrFigures[] = [];
+for (const engine of engines) {
+  console.log(`\n# Entrusted data: export of 1,000,000 contacts, erasure of one data subject (${engine})`);
+  dsrs.push(await benchDsr({ engine, contacts: 1_000_000, activity: 2, erasures: 50 }));
+}
+
+const renewals: RenewalFigures[] = [];
+const renewalCount = Number(process.env.BENCH_N ?? 100_000);
+for (const engine of engines) {
+  console.log(`\n# Renewals of ${renewalCount} card subscriptions with FA(3) invoices (${engine})`);
+  renewals.push(await benchRenewals({ engine, subscriptions: renewalCount, batchSize: 500 }));
+}
+
 console.log('\n# Summary');
 if (entitlements) {
   const e = entitlements.entitlements;
@@ -50,5 +66,19 @@ for (const s of sweeps) {
         .join(', ') +
       ` accounts/s; best ratio ${best.ratio.toFixed(2)} (target ≥ 0.25 ${best.ratio >= 0.25 ? 'met' : 'NOT met'})` +
       (best.verify ? `; verify ${best.verify.seconds.toFixed(1)} s over ${best.verify.events} events` : ''),
+  );
+}
+for (const d of dsrs) {
+  console.log(
+    `entrusted data (${d.engine}): CSV export ${d.export.rowsPerSecond.toFixed(0)} rows/s (target ≥ 200,000 ` +
+      `${d.targets.exportRate ? 'met' : 'NOT met'}), peak RSS ${d.export.peakRssMb.toFixed(0)} MB (target < 300 MB ` +
+      `${d.targets.exportRss ? 'met' : 'NOT met'}); erasure by e-mail median ${d.erasure.medianMs.toFixed(1)} ms, ` +
+      `p99 ${d.erasure.p99Ms.toFixed(1)} ms (target < 50 ms ${d.targets.erasure ? 'met' : 'NOT met'})`,
+  );
+}
+for (const r of renewals) {
+  console.log(
+    `renewals (${r.engine}): ${r.subscriptions} subscriptions, ${r.renewals.invoicesPerSecond.toFixed(0)} invoices/s ` +
+      `with FA(3) XML; raw INSERT ${r.rawInsert.rowsPerSecond.toFixed(0)} rows/s; ratio ${r.ratio.toFixed(3)}`,
   );
 }

@@ -17,10 +17,17 @@ const usage = `usage: klauzula <command>
   audit checkpoint                                           checkpoint the chain heads now
   keys create NAME                                           create an operator API key
   demo                                                       seed demo accounts on a test clock
+  backup create                                              write an encrypted backup (KLAUZULA_BACKUP_KEY)
+  backup list                                                list the backups in KLAUZULA_BACKUP_DIR
+  backup restore FILE                                        restore one; deletions since it are re-applied
+  backup prune                                               delete backups past the policy's window
+  rates import FILE                                          import NBP exchange rates (api.nbp.pl JSON)
+  ksef submit                                                send pending invoices to KSeF now
 
 Environment: DATABASE_URL (PostgreSQL; else embedded PGlite in KLAUZULA_DATA_DIR, default ./data),
 KLAUZULA_PRESET (clickmeeting | quanda | myownconference | hosttracker | bookero), KLAUZULA_POLICY (file),
-PORT, HOST, KLAUZULA_PORTAL_URL, SMTP_URL, MAIL_FROM, LOG_LEVEL.
+PORT, HOST, KLAUZULA_PORTAL_URL, SMTP_URL, MAIL_FROM, LOG_LEVEL, VIES_URL (+ VIES_TIMEOUT_MS),
+KSEF_URL + KSEF_TOKEN (send invoices to KSeF).
 With embedded PGlite, only one process may open the data folder: stop the server before running
 clock/audit/keys/demo commands, or use the HTTP API (/docs).`;
 
@@ -127,6 +134,53 @@ async function main(argv: string[]): Promise<number> {
         console.log(`${id}: ${key}\n(shown once; store it now)`);
         return 0;
       }
+      case 'rates import': {
+        if (!arg) return fail('rates import needs a FILE (NBP JSON, tables A or B)');
+        const { readFile } = await import('node:fs/promises');
+        const imported = await app.billing.importExchangeRates({
+          json: await readFile(arg, 'utf8'),
+          actor: 'cli',
+        });
+        console.log(
+          `${imported.added} rate(s) added, ${imported.known} already on record (${imported.currencies.join(', ')}; ${imported.from} … ${imported.to})`,
+        );
+        return 0;
+      }
+      case 'ksef submit': {
+        const result = await app.billing.submitKsef();
+        if (!result)
+          return fail('KSeF is not configured (KSEF_URL and KSEF_TOKEN, and a seller NIP in the policy)');
+        console.log(JSON.stringify(result));
+        return 0;
+      }
+      case 'backup create': {
+        const b = await app.backups.create();
+        console.log(`${b.file}: ${b.bytes} bytes, deletion journal at ${b.journalSeq}`);
+        return 0;
+      }
+      case 'backup list': {
+        const list = await app.backups.list();
+        for (const b of list)
+          console.log(
+            `${b.file}  ${b.createdAt.toISOString()}  ${b.bytes} bytes  ${b.engine}  journal ${b.journalSeq}`,
+          );
+        console.log(`${list.length} backup(s) in ${config.backups.dir}`);
+        return 0;
+      }
+      case 'backup restore': {
+        if (!arg) return fail('backup restore needs a FILE (see backup list)');
+        const r = await app.backups.restore(arg);
+        console.log(
+          `${r.file} restored: ${r.rows} rows in ${r.tables} tables; ${r.replayed} deletion(s) re-applied`,
+        );
+        return 0;
+      }
+      case 'backup prune': {
+        const p = await app.backups.prune();
+        for (const f of p.deleted) console.log(`deleted ${f}`);
+        console.log(`${p.deleted.length} deleted, ${p.kept} kept`);
+        return 0;
+      }
       case 'demo': {
         const demo = await seedDemo(app);
         console.log(demo.apiKey ? JSON.stringify(demo, null, 2) : 'Demo data already present.');
@@ -155,7 +209,10 @@ function fail(message: string): number {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || (error as { name?: string })?.name === 'AppError') {
+    if (
+      error instanceof ConfigError ||
+      ['AppError', 'BackupError'].includes((error as { name?: string })?.name ?? '')
+    ) {
       console.error(`klauzula: ${(error as Error).message}`);
       process.exit(2);
     }

@@ -154,3 +154,44 @@ describe('CM-BIL-10: renewal reminders', () => {
     );
   });
 });
+
+describe('CM-BIL-10: what the reminder states', () => {
+  it('CM-BIL-10, CM-BIL-06: an add-on bought on 2026-06-21 renews with July: the reminder of 2026-06-23 states (100.00 + 60.00) × 1.23 = PLN 196.80', async (t) => {
+    const app = await anApp(t);
+    const email = 'addon-reminder@roza.example';
+    const { clock, accountId } = await aJuneCustomer(app, email);
+    await advanceClock(app, clock, '2026-06-21T10:00:00+02:00');
+    const bought = await app.http.inject({
+      method: 'POST',
+      url: `/v1/accounts/${accountId}/add-ons`,
+      headers: { ...app.operator, 'idempotency-key': 'addon-1' },
+      payload: { addOn: 'extra_storage' },
+    });
+    assert.equal(bought.statusCode, 201, bought.body);
+    await advanceClock(app, clock, '2026-06-23T08:00:00+02:00');
+    const [mail] = await mailsTo(app, email, 'billing.renewal_reminder');
+    assert.match(mail!.body.text, /\(brutto\): 196,80 PLN\. Termin odnowienia: 2026-06-30\./);
+    const [sent] = (await events(app, accountId)).filter((e) => e.type === 'subscription.reminder_sent');
+    assert.equal(sent?.data.gross, '196.80');
+  });
+
+  it('CM-BIL-10, CM-LIF-06: a suspension asked on 2026-06-10 starts with July (the next unpaid period): no reminder on 2026-06-23, as nothing will be charged', async (t) => {
+    const app = await anApp(t);
+    const email = 'suspended-reminder@roza.example';
+    const { clock, accountId } = await aJuneCustomer(app, email);
+    await advanceClock(app, clock, '2026-06-10T10:00:00+02:00');
+    const suspended = await app.http.inject({
+      method: 'POST',
+      url: `/v1/accounts/${accountId}/suspension`,
+      headers: { ...app.operator, 'idempotency-key': 'susp-1' },
+    });
+    assert.equal(suspended.statusCode, 201, suspended.body);
+    assert.equal(suspended.json().startsOn, '2026-07-01');
+    await advanceClock(app, clock, '2026-06-25T08:00:00+02:00');
+    assert.equal((await mailsTo(app, email, 'billing.renewal_reminder')).length, 0);
+    assert.equal(
+      (await events(app, accountId)).filter((e) => e.type === 'subscription.reminder_sent').length,
+      0,
+    );
+  });
+});

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { ConfigError, readConfig } from '../src/config.ts';
 import { manualClock } from '../src/platform/clock.ts';
 import { toDecimalString } from '../src/platform/money.ts';
+import { loadPreset, type Policy } from '../src/policy/index.ts';
 import { aTestClock, entitlements, events, registered } from './helpers/accounts.ts';
 import { aRegistration, buildTestApp, type TestApp } from './helpers/app.ts';
 import { type StripeServer, startStripeServer } from './helpers/stripe-server.ts';
@@ -19,12 +20,22 @@ const DECLINED = { number: '4000 0000 0000 0002', expMonth: 12, expYear: 2030 };
 
 type World = { app: TestApp; stripe: StripeServer; clock: ReturnType<typeof manualClock> };
 
+/**
+ * The preset's policy with its card acquirer named Stripe: ClickMeeting's terms name no acquirer (`card`), so
+ * an operator taking its cards through Stripe says so in its policy (Bookero's names Stripe already).
+ */
+function namingStripe(preset: string): Policy {
+  const policy = structuredClone(loadPreset(preset));
+  for (const provider of policy.billing.paymentProviders) if (provider.id === 'card') provider.id = 'stripe';
+  return policy;
+}
+
 async function aStripeWorld(t: TestContext, preset: string, start: string): Promise<World> {
   const clock = manualClock(start);
   const stripe = await startStripeServer({ now: () => clock.now() });
   t.after(() => stripe.close());
   const app = await buildTestApp({
-    preset,
+    policy: namingStripe(preset),
     clock,
     gateways: {
       stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiUrl: stripe.url },
@@ -607,22 +618,104 @@ describe('Stripe: cards, orders and renewals', () => {
   });
 });
 
+describe('Stripe: a new card is registered before the order transaction', () => {
+  it("BK-BIL-05: an order with a new card sent twice under one Idempotency-Key registers one PaymentMethod and one Customer at Stripe (the retry gets Stripe's first answers), keeps one card and charges once", async (t) => {
+    const world = await aStripeWorld(t, 'bookero', '2026-03-17T09:00:00+01:00');
+    const { app, stripe } = world;
+    const accountId = await aCustomer(app);
+    const body = { plan: 'standard', frequency: 'monthly', card: GOOD_CARD, recurringConsent: true };
+    const first = await order(app, accountId, body, 'order-new-card');
+    assert.equal(first.statusCode, 201, first.body);
+    const again = await order(app, accountId, body, 'order-new-card');
+    assert.equal(again.statusCode, 201, again.body);
+    assert.equal(again.json().invoice.id, first.json().invoice.id);
+    const registrations = stripe.requests.filter(
+      (r) => r.path === '/v1/payment_methods' || r.path === '/v1/customers',
+    );
+    assert.deepEqual(
+      registrations.map((r) => [r.path, r.idempotencyKey, r.replayed]),
+      [
+        ['/v1/payment_methods', `card:${accountId}:order-new-card:pm`, false],
+        ['/v1/customers', `card:${accountId}:order-new-card:customer`, false],
+        ['/v1/payment_methods', `card:${accountId}:order-new-card:pm`, true],
+        ['/v1/customers', `card:${accountId}:order-new-card:customer`, true],
+      ],
+    );
+    const methods = await app.db.rows<{ provider_ref: string }>(
+      sql`select provider_ref from payment_methods where account_id = ${accountId}`,
+    );
+    assert.equal(methods.length, 1);
+    assert.equal(stripe.requests.filter((r) => r.path === '/v1/payment_intents').length, 1);
+  });
+});
+
 describe('payment gateways: configuration and API description', () => {
   it('secrets come from the environment, never the policy: Stripe and tpay each need both of their secrets; tpay defaults to its production origins', () => {
     assert.deepEqual(readConfig({}, {}).gateways, { stripe: undefined, tpay: undefined });
     assert.throws(() => readConfig({ STRIPE_SECRET_KEY: 'sk_test_1' }, {}), ConfigError);
     assert.throws(() => readConfig({ TPAY_CLIENT_ID: 'x' }, {}), ConfigError);
-    assert.deepEqual(
-      readConfig({ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' }, {}).gateways.stripe,
-      { secretKey: 'sk_test_1', webhookSecret: 'whsec_1', apiUrl: undefined },
-    );
-    assert.deepEqual(readConfig({ TPAY_CLIENT_ID: 'id', TPAY_CLIENT_SECRET: 'secret' }, {}).gateways.tpay, {
+    const both = {
+      STRIPE_SECRET_KEY: 'sk_test_1',
+      STRIPE_WEBHOOK_SECRET: 'whsec_1',
+      TPAY_CLIENT_ID: 'id',
+      TPAY_CLIENT_SECRET: 'secret',
+    };
+    assert.deepEqual(readConfig(both, { preset: 'bookero' }).gateways.stripe, {
+      secretKey: 'sk_test_1',
+      webhookSecret: 'whsec_1',
+      apiUrl: undefined,
+    });
+    assert.deepEqual(readConfig(both, { preset: 'bookero' }).gateways.tpay, {
       clientId: 'id',
       clientSecret: 'secret',
       apiUrl: 'https://api.tpay.com',
       certificatesUrl: 'https://secure.tpay.com',
       merchantId: undefined,
     });
+  });
+
+  it('the gateway comes from the policy: a policy naming Stripe or tpay without their secrets stops at start with the variables to set; secrets for a gateway the policy does not name stop it too; KLAUZULA_PAYMENTS=sandbox runs a demo on the sandbox', () => {
+    const problem = (env: Record<string, string>, preset: string) => {
+      try {
+        readConfig(env, { preset });
+        return null;
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.message;
+      }
+    };
+    const bookero = problem({}, 'bookero');
+    assert.match(bookero ?? '', /names stripe, but STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are not set/);
+    assert.match(bookero ?? '', /names tpay, but TPAY_CLIENT_ID and TPAY_CLIENT_SECRET are not set/);
+    assert.match(
+      problem({ TPAY_CLIENT_ID: 'id', TPAY_CLIENT_SECRET: 'secret' }, 'bookero') ?? '',
+      /^preset bookero: .*names stripe, but STRIPE_SECRET_KEY/,
+    );
+    assert.match(
+      problem({ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'clickmeeting') ?? '',
+      /STRIPE_SECRET_KEY is set, but the policy's billing.paymentProviders does not name stripe/,
+    );
+    assert.equal(problem({ KLAUZULA_PAYMENTS: 'sandbox' }, 'bookero'), null);
+    assert.match(problem({ KLAUZULA_PAYMENTS: 'live' }, 'bookero') ?? '', /KLAUZULA_PAYMENTS/);
+    assert.equal(problem({}, 'quanda'), null, 'bank transfers need no gateway');
+  });
+
+  it('CM-BIL-02: with Stripe configured, a policy that does not name Stripe keeps its cards off Stripe (nothing is sent to it)', async (t) => {
+    const clock = manualClock('2026-03-15T10:00:00+01:00');
+    const stripe = await startStripeServer({ now: () => clock.now() });
+    t.after(() => stripe.close());
+    const app = await buildTestApp({
+      preset: 'clickmeeting',
+      clock,
+      gateways: {
+        stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiUrl: stripe.url },
+      },
+    });
+    t.after(() => app.close());
+    const accountId = await aCustomer(app);
+    const saved = await saveCard(app, accountId, GOOD_CARD);
+    assert.equal(saved.statusCode, 201, saved.body);
+    assert.deepEqual(stripe.requests, []);
   });
 
   it('the webhooks and pay-by-link are in the OpenAPI document; a gateway that is not configured has no webhook (404)', async (t) => {

@@ -221,6 +221,8 @@ export const Registration = z.strictObject({
   freeAccountIdentityKeys: z.array(IdentityKey),
   /** Route sign-ups matching a customer previously removed for breach to manual review. */
   screenAgainstRefusalList: z.boolean(),
+  /** The clause a held sign-up and the operator's decision on it cite (CM-ACC-05). */
+  screeningClause: ClauseId.nullable().optional(),
   /** Whether the account's public profile page is public by default; null when there is none. */
   publicProfileByDefault: z.boolean().nullable(),
   /** The clause recorded as the cause of registration, activation and contract conclusion events. */
@@ -243,6 +245,8 @@ export const Trial = z.strictObject({
   identityKeys: z.array(IdentityKey).min(1),
   providerMayEndEarly: z.boolean(),
   earlyEndNoticeRequired: z.boolean(),
+  /** Days before the trial's end that the customer is told it is ending; null = no such notice. */
+  endingNoticeDays: Days.nullable(),
   /** Clauses recorded as the cause of trial events: its length/end, and refusing a second trial. */
   clauses: z.strictObject({ length: ClauseId, onePerCustomer: ClauseId.nullable() }),
 });
@@ -277,7 +281,14 @@ export const EntitlementCatalog = z.strictObject({
     }),
   ),
   /** Consumable balances topped up by packs (SMS, dial-in minutes). */
-  balances: z.array(z.strictObject({ code: Code, name: LocalizedText })),
+  balances: z.array(
+    z.strictObject({
+      code: Code,
+      name: LocalizedText,
+      /** A feature the account has only while this balance is positive (CM-BIL-11: toll-free dial-in numbers). */
+      featureWhilePositive: Code.optional(),
+    }),
+  ),
 });
 export type EntitlementCatalog = z.infer<typeof EntitlementCatalog>;
 
@@ -327,6 +338,8 @@ export const AddOn = z.strictObject({
   cardPaymentOnly: z.boolean(),
   /** The first charge covers only the rest of the current period (day count per `billing.dayCount`). */
   firstChargeProrated: z.boolean(),
+  /** The clause recorded when the add-on is bought and charged (CM-BIL-06). */
+  clause: ClauseId.optional(),
 });
 export type AddOn = z.infer<typeof AddOn>;
 
@@ -340,10 +353,25 @@ export const ConsumablePack = z.strictObject({
   /** Days the bought units stay usable; null = while the account exists. */
   expiresAfterDays: Days.nullable(),
   recurringPurchase: z.boolean(),
+  /** The clause recorded when the pack is bought or its balance used (BK-BIL-03, CM-BIL-11). */
+  clause: ClauseId.optional(),
 });
 export type ConsumablePack = z.infer<typeof ConsumablePack>;
 
 // Billing
+
+/** An invoice number pattern: only {YYYY} {YY} {MM} and exactly one {N…}; letters, digits, / - _ . otherwise. */
+const InvoicePattern = z
+  .string()
+  .min(3)
+  .max(40)
+  .regex(/^(?:[A-Za-z0-9/_.-]|\{(?:YYYY|YY|MM|N{1,10})\})+$/, {
+    error: 'a pattern of letters, digits, / - _ . and the placeholders {YYYY} {YY} {MM} {NNNN}',
+  })
+  .refine((p) => (p.match(/\{N+\}/g) ?? []).length === 1, {
+    error: 'exactly one sequence placeholder such as {NNNN}',
+  })
+  .refine((p) => !p.startsWith('TEST/'), { error: 'a pattern not starting with TEST/ (the sandbox prefix)' });
 
 export const Vat = z.strictObject({
   domesticCountry: CountryCode,
@@ -363,6 +391,8 @@ export const Withdrawal = z.strictObject({
   countsFrom: z.enum(['contract_conclusion', 'later_of_conclusion_and_first_payment']),
   refund: z.enum(['all_payments', 'all_payments_minus_fee']),
   refundWithinDays: Days,
+  /** Clauses recorded as the cause of withdrawal events: the right itself, and the refund that follows. */
+  clauses: z.strictObject({ withdrawal: ClauseId, refund: ClauseId }),
 });
 export type Withdrawal = z.infer<typeof Withdrawal>;
 
@@ -404,6 +434,20 @@ export const Billing = z.strictObject({
     upgrade: z.enum(['immediate_prorated', 'next_period']),
     downgrade: z.enum(['next_period', 'immediate_credit']),
     downgradeMinDaysSinceLastChange: Days.nullable(),
+    /** A mid-period upgrade's difference is billed at once (default) or added to the next invoice (QU-BIL-09). */
+    upgradeBilling: z.enum(['at_once', 'next_invoice']).optional(),
+    /**
+     * Clauses recorded when a plan is upgraded or downgraded (QU-BIL-09, QU-BIL-10). `toFree`: the terms let a
+     * paying customer switch to the permanent free plan, which stops billing and deletes stored cards
+     * (HT-BIL-02); without it a free plan is no destination of a plan change.
+     */
+    clauses: z
+      .strictObject({
+        upgrade: ClauseId.nullable(),
+        downgrade: ClauseId.nullable(),
+        toFree: ClauseId.nullable().optional(),
+      })
+      .optional(),
   }),
   /** The seller's VAT treatment; null when the seed names no seller country to base it on. */
   vat: Vat.nullable(),
@@ -417,6 +461,13 @@ export const Billing = z.strictObject({
    * period's state after the last failure is the lifecycle's (dunning) business.
    */
   renewalRetryDays: z.array(z.number().int().min(1)),
+  /**
+   * Invoice numbering: `{YYYY}`, `{YY}`, `{MM}` and one sequence `{N…}` (zero-padded to the number of N's),
+   * e.g. `FV/{YYYY}/{MM}/{NNNN}`. The sequence restarts monthly with {MM}, yearly with only a year, never
+   * without a date part. Corrections (KOR) have their own series. Accounts on a test clock number in
+   * `TEST/` + the same pattern, so sandbox time never takes a number of the real series.
+   */
+  invoiceSeries: z.strictObject({ invoice: InvoicePattern, correction: InvoicePattern }),
   /** Clauses recorded as the cause of billing events; null where the terms say nothing. */
   clauses: z.strictObject({
     /** What a paid-plan order must capture (QU-BIL-03). */
@@ -435,6 +486,12 @@ export const Billing = z.strictObject({
     overpayment: ClauseId.nullable(),
     /** Refunds only for a reason from the closed list, documented by a correcting invoice (CM-BIL-04). */
     refund: ClauseId.nullable(),
+    /** The reminder before a period ends, with the gross to renew and the deadline (CM-BIL-10). */
+    reminder: ClauseId.nullable(),
+    /** Invoices deemed delivered on a later business day; a proven later delivery moves the due date (QU-BIL-07). */
+    delivery: ClauseId.nullable(),
+    /** Which VAT a buyer gets, with its VAT id checked in VIES (QU-BIL-08, CM-BIL-08). */
+    vat: ClauseId.nullable(),
   }),
 });
 export type Billing = z.infer<typeof Billing>;
@@ -455,7 +512,24 @@ export const Dunning = z.strictObject({
   /** The provider may terminate and delete once unpaid more than N days (a right, not automatic). */
   unpaidDeleteAfterDays: Days.nullable(),
   preDeleteWarningDays: Days.nullable(),
+  /** Whether the provider's right to terminate after `unpaidDeleteAfterDays` is used automatically (BK-LIF-02: no). */
+  unpaidDeleteAutomatic: z.boolean(),
   restoreAccessOnFullPayment: z.boolean(),
+  /** Clauses recorded as the cause of each non-payment step; null where the terms say nothing. */
+  clauses: z.strictObject({
+    /** Paid functions restricted, login kept (BK-LIF-01). */
+    restrict: ClauseId.nullable(),
+    /** Access blocked, or the account expired, content kept (QU-LIF-01, CM-LIF-02). */
+    block: ClauseId.nullable(),
+    /** Soft delete: no access, data kept (QU-LIF-02). */
+    softDelete: ClauseId.nullable(),
+    /** Account and data permanently deleted (QU-LIF-03). */
+    hardDelete: ClauseId.nullable(),
+    /** The provider may terminate and delete after long non-payment (BK-LIF-02). */
+    unpaidDelete: ClauseId.nullable(),
+    /** Access restored on full payment (QU-LIF-01, BK-LIF-01, CM-LIF-03). */
+    restoreOnPayment: ClauseId.nullable(),
+  }),
 });
 export type Dunning = z.infer<typeof Dunning>;
 
@@ -465,6 +539,18 @@ export const Suspension = z.strictObject({
   notPastCardExpiry: z.boolean(),
   startsAt: z.enum(['next_unpaid_period', 'immediately']),
   onReactivationFailure: z.enum(['expire', 'block']),
+  clauses: z.strictObject({
+    /** At most `maxDays`, not past the card's expiry (CM-LIF-04). */
+    length: ClauseId,
+    /** Starts on the first unpaid day (CM-LIF-05). */
+    start: ClauseId,
+    /** No charges, content and unique URL kept (CM-LIF-06). */
+    noCharges: ClauseId,
+    /** Reactivation by the customer or automatically at the end (CM-LIF-07). */
+    reactivation: ClauseId,
+    /** A failed reactivation charge expires the account (CM-LIF-08). */
+    failure: ClauseId,
+  }),
 });
 export type Suspension = z.infer<typeof Suspension>;
 
@@ -477,6 +563,16 @@ export const Restore = z.strictObject({
   providerMayRefuse: z.boolean(),
   /** Restore by staff only with a recorded written agreement, while overdue in (from, until] days. */
   writtenAgreementWindow: z.strictObject({ fromOverdueDays: Days, untilOverdueDays: Days }).nullable(),
+  clauses: z.strictObject({
+    /** Restoring an expired account by paying the next period; its window's end ends the contract (CM-LIF-03). */
+    expired: ClauseId.nullable(),
+    /** Restoring a liquidated or terminated account; its window's end purges it (CM-LIF-13). */
+    liquidated: ClauseId.nullable(),
+    /** The provider may refuse; restorations of accounts it terminated are reviewed (CM-LIF-14). */
+    refusal: ClauseId.nullable(),
+    /** Restore by staff with a written agreement (QU-LIF-02). */
+    writtenAgreement: ClauseId.nullable(),
+  }),
 });
 export type Restore = z.infer<typeof Restore>;
 
@@ -493,8 +589,66 @@ export const Termination = z.strictObject({
   eligibleUserImportantReasons: z.array(Code),
   confirmationEmailRequired: z.boolean(),
   discontinuationNoticeDays: Days.nullable(),
+  /** A customer's termination deletes the account with all its data when it takes effect (BK-LIF-05/06, MOC-LIF-01). */
+  customerEndDeletesAccount: z.boolean(),
+  clauses: z.strictObject({
+    /** A paid plan's termination by the customer and when it takes effect (QU-LIF-05, CM-LIF-09, BK-LIF-05). */
+    customerPaid: ClauseId.nullable(),
+    /** Free and trial contracts end at once (QU-LIF-07). */
+    customerFree: ClauseId.nullable(),
+    /** Cancellation through a support request, as of its first message (CM-LIF-10). */
+    supportRequest: ClauseId.nullable(),
+    /** Closure complete only once the confirmation mail is sent (CM-LIF-11). */
+    confirmation: ClauseId.nullable(),
+    /** After the end only the restore/renew screen remains (CM-LIF-12, QU-LIF-09). */
+    accessAfterEnd: ClauseId.nullable(),
+    /** Account deletion: confirmation, export offered, irreversible (BK-LIF-06, MOC-LIF-01). */
+    deletion: ClauseId.nullable(),
+    /** Provider notice of at least `providerNoticeMinDays` (QU-LIF-05). */
+    providerNotice: ClauseId.nullable(),
+    /** Notice before discontinuing the service or a part of it, with an export (QU-LIF-10). */
+    discontinuation: ClauseId.nullable(),
+  }),
 });
 export type Termination = z.infer<typeof Termination>;
+
+/**
+ * A ground the operator may act on, from the terms' closed list: restrict (an account, or a resource such as
+ * a live conference or a piece of content), block (with a window to clarify), or terminate. Every action
+ * carries one of these codes, a reason text and evidence references (CM-LIF-15/16, QU-LIF-04/06, BK-LIF-03/04).
+ */
+export const OperatorGround = z.strictObject({
+  code: Code,
+  action: z.enum(['restrict', 'block', 'terminate']),
+  clause: ClauseId,
+  /** For `terminate` only (null otherwise): when it takes effect and what follows. */
+  termination: z
+    .strictObject({
+      /**
+       * `immediate`; `on_delivery` of the notice (proven, or deemed after `notifications.deemedDeliveryDays`);
+       * `after_notice`: `noticeDays` after the notice is sent.
+       */
+      effective: z.enum(['immediate', 'on_delivery', 'after_notice']),
+      noticeDays: Days.nullable(),
+      /** The unused prepaid period is refunded pro rata under this code of `billing.refundReasonCodes`; null = none. */
+      refundReason: Code.nullable(),
+      /** The customer goes on the refusal list: future sign-ups matching it are held for review. */
+      refuseFutureService: z.boolean(),
+      /** Whom the ground may be used against: anyone, only customers who are not eligible users, or only eligible users. */
+      customers: z.enum(['any', 'not_eligible', 'eligible_only']),
+      /** Only against an account blocked longer than `termination.blockedClarificationDays` without clarification. */
+      requiresUnclarifiedBlock: z.boolean(),
+    })
+    .nullable(),
+});
+export type OperatorGround = z.infer<typeof OperatorGround>;
+
+export const OperatorActions = z.strictObject({
+  grounds: z.array(OperatorGround),
+  /** Kinds of resource besides the account that may be restricted by id (a live conference, content). */
+  restrictableResources: z.array(Code),
+});
+export type OperatorActions = z.infer<typeof OperatorActions>;
 
 // Retention
 
@@ -511,6 +665,30 @@ export const RetentionTrigger = z.enum([
   'case_closed',
 ]);
 export type RetentionTrigger = z.infer<typeof RetentionTrigger>;
+
+/**
+ * The kinds of data a retention category covers; each module registers a handler for the kinds it holds
+ * (src/modules/retention). `identity`: who the customer is (company, tax id, users' names and e-mails,
+ * registering person); `profile`: address, phone and the history of changes; `access`: passwords,
+ * sessions, single-use tokens; `usage`: last logins and visits; `consents`: document acceptances (the
+ * consent log); `billing_records`: invoices, payments, refunds, credit; `payment_cards`: saved cards;
+ * `messages`: mails sent to the customer; `requests`: stored API responses; `entrusted`: data the customer
+ * entrusted as controller; `marketing`: the marketing list.
+ */
+export const RetentionData = z.enum([
+  'identity',
+  'profile',
+  'access',
+  'usage',
+  'consents',
+  'billing_records',
+  'payment_cards',
+  'messages',
+  'requests',
+  'entrusted',
+  'marketing',
+]);
+export type RetentionData = z.infer<typeof RetentionData>;
 
 export const RetentionCategory = z.strictObject({
   id: Code,
@@ -533,13 +711,31 @@ export const RetentionCategory = z.strictObject({
   keepFields: z.array(Code),
   keepReason: Text.nullable(),
   warnBeforeDays: Days.nullable(),
+  /** The data this category covers in this product; absent or empty: none yet (the engine skips it). */
+  data: z.array(RetentionData).optional(),
+  /**
+   * 'kept_for' (default): the data stay at least `period` after the trigger day and go the day after it
+   * ends (QU-RET-04: entered Ended 2021-03-01 → purged 2026-03-02). 'deleted_within': the period is the
+   * provider's deadline, so the data go at the start of its last day (QU-LIF-09: ended 2026-06-30 →
+   * purged by 2026-07-30).
+   */
+  periodMeans: z.enum(['kept_for', 'deleted_within']).optional(),
+  /** The period counts from the end of the trigger's calendar year (tax and accounting records). */
+  fromYearEnd: z.boolean().optional(),
 });
 export type RetentionCategory = z.infer<typeof RetentionCategory>;
 
 export const Retention = z.strictObject({
   categories: z.array(RetentionCategory),
+  /**
+   * The clause that makes a liquidated or expired account's data storage only (CM-PRC-03): no mail other
+   * than its state's notices, no processing beyond keeping them; absent or null where the seed is silent.
+   */
+  storageOnlyClause: ClauseId.nullable().optional(),
   backups: z.strictObject({
     perDay: Count,
+    /** The clause the daily-backup alarm cites (QU-SEC-01); absent or null where the seed states none. */
+    clause: ClauseId.nullable().optional(),
     /** Days purged data may survive in encrypted backups; null when the seed states none. */
     retentionDays: Days.nullable(),
     encrypted: z.boolean(),
@@ -567,6 +763,22 @@ export const DataSubjectRequests = z.strictObject({
   /** Requests about entrusted data (the customer is controller) are routed to the customer. */
   routeEntrustedDataRequestsToCustomer: z.boolean(),
   channels: z.array(Channel).min(1),
+  /**
+   * The clauses requests cite as evidence (src/modules/privacy): the general answer deadline, the erasure
+   * deadline, restriction, objection, access and copies, portability, identity checks.
+   */
+  clauses: z
+    .strictObject({
+      response: ClauseId,
+      erasure: ClauseId,
+      restriction: ClauseId,
+      objection: ClauseId,
+      access: ClauseId,
+      portability: ClauseId,
+      identity: ClauseId,
+    })
+    .partial()
+    .optional(),
 });
 export type DataSubjectRequests = z.infer<typeof DataSubjectRequests>;
 
@@ -597,6 +809,33 @@ export const Processor = z.strictObject({
   auditCosts: z.enum(['customer_unless_breach', 'not_stated']),
   locationRequestReplyDays: Days.nullable(),
   staffAccess: z.enum(['ticket_scoped', 'data_subject_consent', 'need_to_know']),
+  /** How long a support request the customer files lets staff see its entrusted data, unless closed sooner. */
+  supportAccessHours: Hours,
+  /** The clauses the entrusted-data store cites in its evidence; null where the seed has no such clause. */
+  clauses: z.strictObject({
+    /** Carrying out the customer's instructions about its contacts' data (QU-PRC-06, BK-PRC-05). */
+    instructions: ClauseId.nullable(),
+    /** The customer deletes its data at any time, singly or in bulk (BK-PRC-02). */
+    customerDeletion: ClauseId.nullable(),
+    /** Staff see entrusted data only within a support request (BK-PRC-03, CM-PRC-07, MOC-PRC-01). */
+    staffAccess: ClauseId.nullable(),
+    /** Staff records that gate access: authorisation, training, confidentiality (BK-SEC-02, MOC-SEC-02). */
+    staffRecords: ClauseId.nullable(),
+    /** Where the data are processed, on request (BK-PRC-04, QU-PRC-10). */
+    processingLocations: ClauseId.nullable(),
+    /** Audits and the information to demonstrate compliance (QU-PRC-13, BK-PRC-09). */
+    audit: ClauseId.nullable(),
+    /** Deletion of all entrusted data after the contract ends (QU-PRC-12, BK-PRC-08). */
+    deletionAfterEnd: ClauseId.nullable(),
+    /** The per-customer sub-processor registry (QU-PRC-10, BK-PRC-10, CM-PRV-14; src/modules/processors). */
+    subProcessors: ClauseId.nullable().optional(),
+    /** A new sub-processor announced with its objection window (QU-PRC-11, BK-PRC-11). */
+    subProcessorChanges: ClauseId.nullable().optional(),
+    /** An objection to a sub-processor and its effect for that customer (QU-PRC-11, BK-PRC-12). */
+    subProcessorObjection: ClauseId.nullable().optional(),
+    /** No sub-processor is activated before its sub-processing agreement is recorded (BK-PRC-13). */
+    subProcessorAgreement: ClauseId.nullable().optional(),
+  }),
   subProcessorChanges: z
     .strictObject({
       objectionWindow: DayCount,
@@ -706,6 +945,19 @@ export const Notifications = z.strictObject({
   smsGatewayFields: z.array(Code),
   /** Service and practice-change notices are transactional: sent despite a marketing opt-out. */
   serviceNoticesIgnoreMarketingOptOut: z.boolean(),
+  /** The clauses message checks cite (src/modules/privacy): confirmed contacts, deemed delivery, transactional notices. */
+  clauses: z
+    .strictObject({
+      confirmedContactsOnly: ClauseId,
+      deemedDelivery: ClauseId,
+      transactionalNotices: ClauseId,
+      /** A breach notified to affected customers within `breachNotifyHours.customers` (QU-PRC-07, BK-PRC-06, HT-SEC-01). */
+      breachCustomers: ClauseId,
+      /** The breach record holds what the customer needs for its own notice to the authority (BK-PRC-07). */
+      breachRecord: ClauseId,
+    })
+    .partial()
+    .optional(),
 });
 export type Notifications = z.infer<typeof Notifications>;
 
@@ -719,6 +971,8 @@ export const Objection = z.strictObject({
   ]),
   refund: z.enum(['none', 'unused_prepaid_minus_fee_if_material_provider_change', 'unused_prepaid_prorated']),
   keepOldPriceUntilTermination: z.boolean(),
+  /** The refund reason (from `billing.refundReasonCodes`) a refund after a timely objection carries (QU-LEG-02). */
+  refundReason: Code.optional(),
 });
 export type Objection = z.infer<typeof Objection>;
 
@@ -727,6 +981,8 @@ const ChangeRule = z.strictObject({
   noticeMinDays: Days.nullable(),
   objection: Objection.nullable(),
   continuedUseIsAcceptance: z.boolean(),
+  /** The clause recorded when such a change is announced and applied (CM-BIL-03, QU-BIL-11). */
+  clause: ClauseId.optional(),
 });
 
 export const ChangeNotices = z.strictObject({
@@ -738,13 +994,59 @@ export type ChangeNotices = z.infer<typeof ChangeNotices>;
 
 // Cookies, consents, marketing
 
+/** A Google Consent Mode signal; the first four are the ones Consent Mode v2 requires. */
+export const ConsentModeSignal = z.enum([
+  'ad_storage',
+  'ad_user_data',
+  'ad_personalization',
+  'analytics_storage',
+  'functionality_storage',
+  'personalization_storage',
+  'security_storage',
+]);
+export type ConsentModeSignal = z.infer<typeof ConsentModeSignal>;
+
+/** A web origin: scheme, host and optional port, no path (what a browser sends in `Origin`). */
+export const WebOrigin = z.string().regex(/^https?:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, {
+  error: 'an origin like "https://www.example.com"',
+});
+
+/** The cookie banner Klauzula serves for the operator's websites (`/banner/v1/banner.js`). */
+export const CookieBanner = z.strictObject({
+  /**
+   * The strictly necessary cookie that keeps the visitor's choice and consent id. It must be declared in
+   * `register` (strictly necessary category, a lifetime): a choice lasts as long as that cookie.
+   */
+  consentCookie: Text,
+  /** The websites that embed the banner: the id they pass as `data-site`, and their origins (CORS). */
+  sites: z.array(z.strictObject({ id: Code, origins: z.array(WebOrigin).min(1) })).min(1),
+  title: LocalizedText,
+  intro: LocalizedText,
+  /** Industry opt-out pages listed with the vendors (CM-CKE-03). */
+  optOutUrls: z.array(Url),
+  /** The clause recorded as the cause of each consent-ledger event. */
+  clause: ClauseId,
+});
+export type CookieBanner = z.infer<typeof CookieBanner>;
+
 export const Cookies = z.strictObject({
   websiteSetsCookies: z.boolean(),
   bannerRequired: z.boolean(),
   /** Non-essential storage only after an explicit opt-in; nothing else is lawful. */
   consentModel: z.literal('opt_in'),
   googleConsentMode: z.boolean(),
-  categories: z.array(z.strictObject({ id: Code, name: LocalizedText, strictlyNecessary: z.boolean() })),
+  /** null: no banner is served (nothing on the website needs consent). */
+  banner: CookieBanner.nullable(),
+  categories: z.array(
+    z.strictObject({
+      id: Code,
+      name: LocalizedText,
+      description: LocalizedText,
+      strictlyNecessary: z.boolean(),
+      /** The Consent Mode signals granted exactly when this category is; each signal in one category. */
+      consentModeSignals: z.array(ConsentModeSignal),
+    }),
+  ),
   vendors: z.array(
     z.strictObject({
       name: Text,
@@ -756,6 +1058,7 @@ export const Cookies = z.strictObject({
   ),
   register: z.array(
     z.strictObject({
+      /** A cookie, storage key or IndexedDB database name; a trailing `*` makes it a prefix (`_hjSession_*`). */
       name: Text,
       category: Code,
       storage: z.enum(['cookie', 'local_storage', 'session_storage', 'indexeddb']),
@@ -776,6 +1079,13 @@ export const ConsentPurpose = z.strictObject({
   withdrawChannels: z
     .array(z.enum(['unsubscribe_link', 'account_settings', 'email', 'letter', 'preference_centre', 'chat']))
     .min(1),
+  /** The clause consent-ledger events and send-time checks of this purpose cite (CM-CKE-05, QU-CNS-01…). */
+  clause: ClauseId.optional(),
+  /**
+   * The exact text a person agrees to and its version: the ledger stores the version and the SHA-256 of the
+   * text shown (CM-CKE-05). Absent: the purpose's name under the policy's version.
+   */
+  wording: z.strictObject({ version: Text, text: LocalizedText }).optional(),
 });
 export type ConsentPurpose = z.infer<typeof ConsentPurpose>;
 
@@ -801,6 +1111,8 @@ export const Security = z.strictObject({
   dataCentreTier: z.enum(['I', 'II', 'III', 'IV']).nullable(),
   mediaEncryption: Text.nullable(),
   staffConfidentialityRequired: z.boolean(),
+  /** Clause ids for the security rules the system enforces (e.g. CM-SEC-06: access ends with the contract). */
+  clauses: z.strictObject({ accessEnded: ClauseId.nullable().optional() }).optional(),
 });
 export type Security = z.infer<typeof Security>;
 
@@ -844,6 +1156,7 @@ const PolicyShape = z.strictObject({
   suspension: Suspension.nullable(),
   restore: Restore,
   termination: Termination,
+  operatorActions: OperatorActions,
   retention: Retention,
   dataSubjectRequests: DataSubjectRequests,
   processor: Processor,
@@ -890,6 +1203,7 @@ function checkCrossReferences(policy: PolicyShape, ctx: Ctx): void {
   checkTrial(policy, ctx);
   checkBilling(policy, ctx);
   checkLifecycle(policy, ctx);
+  checkOperatorActions(policy, ctx);
   checkPrivacy(policy, ctx);
   checkCookiesAndConsents(policy, ctx);
   checkOther(policy, ctx);
@@ -995,6 +1309,15 @@ function checkPlans(policy: PolicyShape, ctx: Ctx): void {
   const limitCodes = new Set(entitlements.limits.map((limit) => limit.code));
   const balanceCodes = new Set(entitlements.balances.map((balance) => balance.code));
   const planCodes = new Set(plans.map((plan) => plan.code));
+  entitlements.balances.forEach((balance, index) => {
+    if (balance.featureWhilePositive !== undefined && !features.has(balance.featureWhilePositive)) {
+      reportIssue(
+        ctx,
+        ['entitlements', 'balances', index, 'featureWhilePositive'],
+        `a feature declared in entitlements.features (${listOf(features.keys())})`,
+      );
+    }
+  });
 
   plans.forEach((plan, index) => {
     plan.features.forEach((code, featureIndex) => {
@@ -1197,6 +1520,42 @@ function checkBilling(policy: PolicyShape, ctx: Ctx): void {
   checkUnique(ctx, billing.paymentProviders, (provider) => provider.id, 'billing.paymentProviders', 'id');
 }
 
+function checkOperatorActions({ operatorActions, billing, termination }: PolicyShape, ctx: Ctx): void {
+  const seen = new Set<string>();
+  operatorActions.grounds.forEach((ground, index) => {
+    const path = ['operatorActions', 'grounds', index];
+    const key = `${ground.action}:${ground.code}`;
+    if (seen.has(key)) reportIssue(ctx, [...path, 'code'], `a code not already used for ${ground.action}`);
+    seen.add(key);
+    const t = ground.termination;
+    if ((ground.action === 'terminate') !== (t !== null)) {
+      reportIssue(ctx, [...path, 'termination'], ground.action === 'terminate' ? 'its terms' : 'null');
+      return;
+    }
+    if (ground.action === 'block' && termination.blockedClarificationDays === null)
+      reportIssue(ctx, [...path, 'action'], 'not "block" while termination.blockedClarificationDays is null');
+    if (!t) return;
+    if ((t.effective === 'after_notice') !== (t.noticeDays !== null))
+      reportIssue(
+        ctx,
+        [...path, 'termination', 'noticeDays'],
+        'a number of days exactly when effective is "after_notice"',
+      );
+    if (t.refundReason !== null && !billing.refundReasonCodes.includes(t.refundReason))
+      reportIssue(
+        ctx,
+        [...path, 'termination', 'refundReason'],
+        `one of billing.refundReasonCodes (${listOf(billing.refundReasonCodes)})`,
+      );
+    if (t.requiresUnclarifiedBlock && termination.blockedClarificationDays === null)
+      reportIssue(
+        ctx,
+        [...path, 'termination', 'requiresUnclarifiedBlock'],
+        'false while termination.blockedClarificationDays is null',
+      );
+  });
+}
+
 function checkLifecycle({ dunning, restore }: PolicyShape, ctx: Ctx): void {
   const ladder = [
     ['blockAfterOverdueDays', dunning.blockAfterOverdueDays],
@@ -1298,6 +1657,41 @@ function checkPrivacy({ retention, processor, dataSubjectRequests }: PolicyShape
   });
 }
 
+const CONSENT_MODE_V2_SIGNALS = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage'];
+
+/** The banner's consent cookie is declared and strictly necessary; Consent Mode signals map one-to-one. */
+function checkCookieBanner(cookies: PolicyShape['cookies'], ctx: Ctx): void {
+  const { banner } = cookies;
+  if (cookies.bannerRequired && !banner) {
+    reportIssue(ctx, ['cookies', 'banner'], 'the banner settings when cookies.bannerRequired is true');
+  }
+  const signalOwner = new Map<string, string>();
+  cookies.categories.forEach((category, index) => {
+    category.consentModeSignals.forEach((signal, at) => {
+      const path = ['cookies', 'categories', index, 'consentModeSignals', at];
+      if (signalOwner.has(signal)) {
+        reportIssue(ctx, path, `a signal not already given to category ${signalOwner.get(signal)}`);
+      }
+      signalOwner.set(signal, category.id);
+      if (category.strictlyNecessary && CONSENT_MODE_V2_SIGNALS.includes(signal)) {
+        reportIssue(ctx, path, 'a category that needs consent for an advertising or analytics signal');
+      }
+    });
+  });
+  if (!banner) return;
+  checkUnique(ctx, banner.sites, (site) => site.id, 'cookies.banner.sites', 'id');
+  const entry = cookies.register.find((candidate) => candidate.name === banner.consentCookie);
+  const category = cookies.categories.find((candidate) => candidate.id === entry?.category);
+  const isDeclared = entry?.storage === 'cookie' && entry.lifetimeDays !== null;
+  if (!isDeclared || !category?.strictlyNecessary) {
+    reportIssue(
+      ctx,
+      ['cookies', 'banner', 'consentCookie'],
+      'a cookie declared in cookies.register with a strictly necessary category and a lifetime in days',
+    );
+  }
+}
+
 function checkCookiesAndConsents({ cookies, consents, marketing }: PolicyShape, ctx: Ctx): void {
   checkUnique(ctx, cookies.categories, (category) => category.id, 'cookies.categories', 'id');
   const categoryIds = new Set(cookies.categories.map((category) => category.id));
@@ -1322,6 +1716,7 @@ function checkCookiesAndConsents({ cookies, consents, marketing }: PolicyShape, 
   if (cookies.bannerRequired && !cookies.categories.some((category) => !category.strictlyNecessary)) {
     reportIssue(ctx, ['cookies', 'bannerRequired'], 'false when every cookie category is strictly necessary');
   }
+  checkCookieBanner(cookies, ctx);
   checkUnique(ctx, consents, (purpose) => purpose.id, 'consents', 'id');
   if (marketing && !consents.some((purpose) => purpose.id === marketing.purpose)) {
     reportIssue(

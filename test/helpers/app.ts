@@ -1,6 +1,6 @@
-import { type App, buildApp } from '../../src/app.ts';
+import { type App, type AppConfig, buildApp } from '../../src/app.ts';
 import type { PaymentProvider } from '../../src/modules/billing/index.ts';
-import { systemClock } from '../../src/platform/clock.ts';
+import { type Clock, systemClock } from '../../src/platform/clock.ts';
 import { loadPreset, type Policy } from '../../src/policy/index.ts';
 import { openTestDatabase } from './database.ts';
 
@@ -17,6 +17,16 @@ export async function buildTestApp(
     smtpUrl?: string;
     portalUrl?: string;
     paymentProvider?: PaymentProvider;
+    /** Payment gateways (test/helpers/stripe-server.ts, test/helpers/tpay-server.ts). */
+    gateways?: AppConfig['gateways'];
+    /** The process clock (accounts without a test clock live by it); the system clock unless given. */
+    clock?: Clock;
+    /** VIES REST API (test/helpers/vies-server.ts). */
+    vies?: { baseUrl: string; timeoutMs: number };
+    /** KSeF API 2.0 (test/helpers/ksef-server.ts). */
+    ksef?: { baseUrl: string; token: string; pollIntervalMs?: number };
+    /** Encrypted backups: a folder and a 32-byte key (QU-SEC-01's daily backup). */
+    backups?: { dir: string; key: Buffer | null };
   } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase();
@@ -26,9 +36,13 @@ export async function buildTestApp(
     portalUrl: options.portalUrl ?? 'https://app.klauzula.test',
     smtpUrl: options.smtpUrl,
     logLevel: process.env.TEST_LOG ?? 'silent',
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     argon2: { memoryCost: 4096, timeCost: 1 },
     ...(options.paymentProvider ? { paymentProvider: options.paymentProvider } : {}),
+    ...(options.gateways ? { gateways: options.gateways } : {}),
+    ...(options.vies ? { vies: options.vies } : {}),
+    ...(options.ksef ? { ksef: options.ksef } : {}),
+    ...(options.backups ? { backups: options.backups } : {}),
   });
   const { key } = await app.accounts.createApiKey({ name: 'test operator' });
   return Object.assign(app, { operatorKey: key, operator: { authorization: `Bearer ${key}` } });

@@ -133,6 +133,15 @@ export async function updateProfile(
         data: { fields: changed as string[], version },
       },
     ]);
+    if (changed.includes('taxId') || changed.includes('country'))
+      await deps.verifyVatId?.({
+        accountId: current.id,
+        taxId: updated!.taxId,
+        country: updated!.country,
+        at: now,
+        actor: input.actor,
+        cause: 'profile_change',
+      });
     return toProfile(updated!);
   });
 }

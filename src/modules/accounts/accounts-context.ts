@@ -31,6 +31,23 @@ export type AccountsDeps = {
   passwords: PasswordHasher;
   /** Where links in e-mails point, e.g. https://app.example.com */
   portalUrl: string;
+  /**
+   * Checks a newly given EU VAT id with VIES and records the answer (billing's `verifyVatId`), inside the
+   * registration's or change's transaction; never fails it for an outage. Absent: nothing is checked.
+   */
+  verifyVatId?: (input: {
+    accountId: string;
+    taxId: string | null;
+    country: string | null;
+    at: Date;
+    actor: string;
+    cause: string;
+  }) => Promise<unknown>;
+  /**
+   * The grounds of refusal-list entries a sign-up matches on tax id or e-mail (operator actions'
+   * `refusalsMatching`, CM-ACC-05); absent: no screening.
+   */
+  refusalsMatching?: (who: { taxId: string | null; email: string | null }) => Promise<string[]>;
 };
 
 export type AccountRow = typeof accounts.$inferSelect;

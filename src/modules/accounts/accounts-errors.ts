@@ -16,6 +16,11 @@ export const accountErrors = defineErrors({
     en: 'This company already has a free account; upgrade it to a paid plan instead.',
     pl: 'Ta firma ma już darmowe konto; zamiast zakładać kolejne, przejdź na plan płatny.',
   },
+  'accounts.registration_review_not_found': {
+    status: 404,
+    en: 'No sign-up {id} waiting for review.',
+    pl: 'Nie ma rejestracji {id} oczekującej na weryfikację.',
+  },
   'accounts.not_found': { status: 404, en: 'No account {id}.', pl: 'Nie ma konta {id}.' },
   'accounts.token_invalid': {
     status: 400,

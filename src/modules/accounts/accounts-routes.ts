@@ -145,6 +145,8 @@ export function registerAccountsRoutes(
           activationRequired: result.activationRequired,
           contractConcludedAt: result.contractConcludedAt?.toISOString() ?? null,
           csrfToken: result.session?.csrfToken ?? null,
+          // CM-ACC-05: held for the operator's review (not activated) when it matches the refusal list.
+          review: result.review,
         };
       }),
   );
@@ -450,6 +452,50 @@ export function registerAccountsRoutes(
       }),
   );
 
+  app.get(
+    '/v1/registration-reviews',
+    {
+      schema: {
+        tags: ['operator'],
+        summary: 'Sign-ups held for review because they match the refusal list (CM-ACC-05)',
+        querystring: z.object({ status: z.enum(['pending_review', 'approved', 'refused']).optional() }),
+      },
+    },
+    async (request) => {
+      requireOperator(request);
+      const list = await accounts.registrationReviews(
+        request.query.status ? { status: request.query.status } : {},
+      );
+      return { reviews: list.map(reviewJson) };
+    },
+  );
+
+  app.post(
+    '/v1/registration-reviews/:reviewId/decision',
+    {
+      schema: {
+        tags: ['operator'],
+        summary: 'Approve or refuse a held sign-up, with the reason (CM-ACC-05)',
+        params: z.object({ reviewId: z.string().max(60) }),
+        body: z.strictObject({
+          decision: z.enum(['approve', 'refuse']),
+          reason: z.string().trim().min(1).max(2000),
+        }),
+      },
+    },
+    async (request, reply) =>
+      idempotent(request, reply, async () => {
+        const operator = requireOperator(request);
+        const decided = await accounts.decideRegistrationReview({
+          id: request.params.reviewId,
+          decision: request.body.decision,
+          reason: request.body.reason,
+          actor: `operator:${operator.keyId}`,
+        });
+        return reviewJson(decided);
+      }),
+  );
+
   app.delete(
     '/v1/api-keys/:keyId',
     {
@@ -465,4 +511,26 @@ export function registerAccountsRoutes(
       return reply.code(204).send();
     },
   );
+}
+
+function reviewJson(r: {
+  id: string;
+  accountId: string;
+  grounds: string[];
+  status: string;
+  heldAt: Date;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  reason: string | null;
+}) {
+  return {
+    id: r.id,
+    accountId: r.accountId,
+    grounds: r.grounds,
+    status: r.status,
+    heldAt: r.heldAt.toISOString(),
+    decidedAt: r.decidedAt?.toISOString() ?? null,
+    decidedBy: r.decidedBy,
+    reason: r.reason,
+  };
 }

@@ -61,7 +61,9 @@ export const users = pgTable(
     lastName: text('last_name'),
     role: text('role').$type<UserRole>().notNull(),
     passwordHash: text('password_hash'),
-    status: text('status').$type<'invited' | 'pending_activation' | 'active' | 'disabled'>().notNull(),
+    status: text('status')
+      .$type<'invited' | 'pending_activation' | 'pending_review' | 'active' | 'disabled'>()
+      .notNull(),
     emailVerifiedAt: instant('email_verified_at'),
     failedLogins: integer('failed_logins').notNull().default(0),
     lockedUntil: instant('locked_until'),
@@ -120,3 +122,24 @@ export const apiKeys = pgTable('api_keys', {
   createdAt: instant('created_at').notNull(),
   revokedAt: instant('revoked_at'),
 });
+
+/**
+ * Sign-ups held for the operator's review because they match the refusal list (CM-ACC-05): the owner stays
+ * `pending_review` (no activation, no login) until the operator approves or refuses with a reason.
+ */
+export const registrationReviews = pgTable(
+  'registration_reviews',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** The grounds of the matching refusal-list entries (codes, never data). */
+    grounds: jsonb('grounds').$type<string[]>().notNull(),
+    status: text('status').$type<'pending_review' | 'approved' | 'refused'>().notNull(),
+    heldAt: instant('held_at').notNull(),
+    decidedAt: instant('decided_at'),
+    decidedBy: text('decided_by'),
+    reason: text('reason'),
+  },
+  (t) => [index('registration_reviews_account_idx').on(t.accountId)],
+);

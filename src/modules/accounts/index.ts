@@ -34,6 +34,7 @@ export type { RegistrationInput } from './registration-rules.ts';
 export type { Principal, SessionGrant } from './sign-in.ts';
 export { checkTaxId } from './tax-id.ts';
 
+import { decideRegistrationReview, listRegistrationReviews } from './registration-review.ts';
 export type Accounts = ReturnType<typeof makeAccounts>;
 
 /** The accounts module: registration, sign-in, users and roles, company data, API keys. */
@@ -44,6 +45,11 @@ export function makeAccounts(deps: AccountsDeps) {
       context: Parameters<typeof registerAccount>[2],
     ) => registerAccount(deps, input, context),
     activate: (token: string) => activateAccount(deps, token),
+    /** Sign-ups held because they match the refusal list (CM-ACC-05), and the operator's decision. */
+    registrationReviews: (filter: Parameters<typeof listRegistrationReviews>[1]) =>
+      listRegistrationReviews(deps, filter),
+    decideRegistrationReview: (input: Parameters<typeof decideRegistrationReview>[1]) =>
+      decideRegistrationReview(deps, input),
     logIn: (input: Parameters<typeof logIn>[1]) => logIn(deps, input),
     logOut: (token: string) => logOut(deps, token),
     resolveSession: (token: string) => resolveSession(deps, token),
@@ -86,6 +92,32 @@ export function makeAccounts(deps: AccountsDeps) {
         email: r.email,
         locale: r.locale,
         companyName: r.company_name,
+      }));
+    },
+    /**
+     * The users with these e-mail addresses (case-insensitive): their account and whether they confirmed the
+     * address (activation or an accepted invitation). For the privacy module's send-time checks and requests.
+     */
+    peopleByEmail: async (emails: readonly string[]) => {
+      if (emails.length === 0) return [];
+      const rows = await deps.db.rows<{
+        id: string;
+        account_id: string;
+        email: string;
+        role: string;
+        locale: 'pl' | 'en';
+        verified: boolean;
+      }>(sql`
+        select u.id, u.account_id, u.email, u.role, a.locale, u.email_verified_at is not null as verified
+        from users u join accounts a on a.id = u.account_id
+        where lower(u.email) = any(${textArray(emails.map((e) => e.trim().toLowerCase()))})`);
+      return rows.map((r) => ({
+        userId: r.id,
+        accountId: r.account_id,
+        email: r.email,
+        role: r.role,
+        locale: r.locale,
+        emailVerified: r.verified,
       }));
     },
     /** The test clock an account lives by (null: the real clock). */

@@ -4,6 +4,7 @@ import { acceptances } from './acceptances-schema.ts';
 import { type AccountsDeps, findUserByEmail, issueToken } from './accounts-context.ts';
 import { accountErrors } from './accounts-errors.ts';
 import { accounts, users } from './accounts-schema.ts';
+import { holdForReview } from './registration-review.ts';
 import {
   type CustomerIdentity,
   checkRegistration,
@@ -22,6 +23,11 @@ export type RegistrationResult = {
   contractConcludedAt: Date | null;
   /** Set when the policy concludes the contract at registration and logs the user in (BK-ACC-03). */
   session: SessionGrant | null;
+  /**
+   * Set when the sign-up matches the refusal list (CM-ACC-05): held for the operator's review, not
+   * activated, no activation mail and no session until approved.
+   */
+  review: { id: string; status: 'pending_review' } | null;
 };
 
 /**
@@ -85,7 +91,16 @@ export async function registerAccount(
 
     const accountId = deps.ids.next('acc');
     const userId = deps.ids.next('usr');
-    const concludedNow = reg.contractConcludedAt === 'registration';
+    // CM-ACC-05: a sign-up matching the refusal list (tax id or e-mail) waits for the operator's review.
+    const heldFor =
+      reg.screenAgainstRefusalList && deps.refusalsMatching
+        ? await deps.refusalsMatching({
+            taxId: company?.taxId?.trim() || null,
+            email: input.email.trim().toLowerCase(),
+          })
+        : [];
+    const held = heldFor.length > 0;
+    const concludedNow = reg.contractConcludedAt === 'registration' && !held;
     const activationRequired = reg.activationLink.required;
     const declarations: Record<string, string> = {};
     for (const [key, value] of Object.entries(input.declarations ?? {}))
@@ -107,7 +122,7 @@ export async function registerAccount(
       locale,
       declarations,
       createdAt: now,
-      activatedAt: activationRequired ? null : now,
+      activatedAt: activationRequired || held ? null : now,
       contractConcludedAt: concludedNow ? now : null,
     });
     await deps.db.q.insert(users).values({
@@ -118,7 +133,7 @@ export async function registerAccount(
       lastName,
       role: 'owner',
       passwordHash,
-      status: activationRequired ? 'pending_activation' : 'active',
+      status: held ? 'pending_review' : activationRequired ? 'pending_activation' : 'active',
       emailVerifiedAt: null,
       createdAt: now,
       passwordChangedAt: now,
@@ -168,6 +183,14 @@ export async function registerAccount(
       trialTiedTo,
       actor: `user:${userId}`,
     });
+    await deps.verifyVatId?.({
+      accountId,
+      taxId: taxId?.ok ? taxId.normalized : null,
+      country: company?.country.toUpperCase() ?? null,
+      at: now,
+      actor: `user:${userId}`,
+      cause: 'registration',
+    });
     if (concludedNow)
       await deps.eventLog.append([
         {
@@ -179,7 +202,16 @@ export async function registerAccount(
         },
       ]);
 
-    if (activationRequired) {
+    const review = held
+      ? await holdForReview(deps, {
+          accountId,
+          userId,
+          grounds: heldFor,
+          now,
+          clause: reg.screeningClause ?? null,
+        })
+      : null;
+    if (activationRequired && !held) {
       const { token, expiresAt } = await issueToken(deps, {
         kind: 'activation',
         accountId,
@@ -206,7 +238,7 @@ export async function registerAccount(
     }
     // Logged in by the sign-up itself only where no activation step stands before the first login.
     const session =
-      concludedNow && !activationRequired
+      concludedNow && !activationRequired && !held
         ? await openSession(deps, { accountId, userId, now, ip: context.ip, userAgent: context.userAgent })
         : null;
     return {
@@ -217,6 +249,7 @@ export async function registerAccount(
       activationRequired,
       contractConcludedAt: concludedNow ? now : null,
       session,
+      review,
     };
   });
 }

@@ -249,8 +249,11 @@ export async function revokeSessions(
     accountId: string;
     userId?: string;
     keepToken?: string;
-    reason: 'unauthorised_use_reported' | 'password_changed' | 'access_ended';
+    reason: 'unauthorised_use_reported' | 'password_changed' | 'access_ended' | 'contract_ended';
     actor: string;
+    /** The clause the revocation enforces, when the caller's rule has one (CM-SEC-06). */
+    clause?: string | null;
+    cause?: string;
   },
 ): Promise<number> {
   const account = await findAccount(deps, input.accountId);
@@ -267,8 +270,9 @@ export async function revokeSessions(
       {
         chainId: input.accountId,
         type: 'sessions.revoked',
-        clause: input.reason === 'unauthorised_use_reported' ? 'BK-ACC-05' : null,
+        clause: input.reason === 'unauthorised_use_reported' ? 'BK-ACC-05' : (input.clause ?? null),
         actor: input.actor,
+        ...(input.cause ? { cause: input.cause } : {}),
         occurredAt: now,
         data: { reason: input.reason, count: rows.length, user: input.userId ?? null },
       },

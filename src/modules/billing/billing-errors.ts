@@ -72,14 +72,59 @@ export const billingErrors = defineErrors({
     en: 'The refund amount for reason {reason} is not set by the terms; it cannot be refunded automatically.',
     pl: 'Kwoty zwrotu z powodu {reason} regulamin nie określa; nie można go wykonać automatycznie.',
   },
+  'billing.refund_not_found': {
+    status: 404,
+    en: 'There is no refund by transfer {id} on this account.',
+    pl: 'Na tym koncie nie ma zwrotu przelewem {id}.',
+  },
   'billing.payment_not_refundable': {
     status: 409,
     en: 'Payment {id} cannot be refunded: {problem}.',
     pl: 'Płatności {id} nie można zwrócić: {problem}.',
   },
+  'billing.exchange_rate_missing': {
+    status: 409,
+    en: 'No NBP {currency} rate is on record for the {days} days before {taxPoint}; import the NBP table first. Nothing was issued.',
+    pl: 'Brak kursu NBP {currency} z {days} dni przed {taxPoint}; najpierw zaimportuj tabelę NBP. Niczego nie wystawiono.',
+  },
+  'billing.delivery_invalid': {
+    status: 422,
+    en: 'The delivery of invoice {id} cannot be recorded: {problem}.',
+    pl: 'Nie można zapisać doręczenia faktury {id}: {problem}.',
+  },
   'billing.payment_not_found': {
     status: 404,
     en: 'No payment {id} on this account.',
     pl: 'Na tym koncie nie ma płatności {id}.',
+  },
+  'billing.payment_pending': {
+    status: 409,
+    en: 'A payment for this order is still being processed ({payment}); wait for its outcome.',
+    pl: 'Płatność za to zamówienie jest jeszcze przetwarzana ({payment}); poczekaj na jej wynik.',
+  },
+  'billing.webhook_signature_invalid': {
+    status: 400,
+    en: 'The {provider} notification is not validly signed; nothing was changed.',
+    pl: 'Powiadomienie {provider} nie ma prawidłowego podpisu; niczego nie zmieniono.',
+  },
+  'billing.webhook_not_applicable': {
+    status: 409,
+    en: 'Notification {event} cannot be applied now: {problem}. Deliver it again later.',
+    pl: 'Powiadomienia {event} nie można teraz zastosować: {problem}. Dostarcz je ponownie później.',
+  },
+  'billing.pay_by_link_unavailable': {
+    status: 409,
+    en: 'Paying invoices online is not available: {problem}.',
+    pl: 'Płatność online za faktury nie jest dostępna: {problem}.',
+  },
+  'billing.invoice_not_open': {
+    status: 409,
+    en: 'Invoice {id} has nothing left to pay.',
+    pl: 'Faktura {id} nie ma już nic do zapłaty.',
+  },
+  'billing.gateway_unavailable': {
+    status: 503,
+    en: 'The payment gateway {provider} did not answer; try again later. Nothing was charged.',
+    pl: 'Bramka płatności {provider} nie odpowiedziała; spróbuj później. Niczego nie pobrano.',
   },
 });

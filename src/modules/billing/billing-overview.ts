@@ -4,6 +4,7 @@ import type { BillingDeps } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
 import type { InvoiceRow, PaymentMethodRow } from './billing-store.ts';
 import { mayChargeAutomatically } from './card-rules.ts';
+import { planChangesOverview } from './plan-changes-overview.ts';
 import { renewalDueAt } from './renewal-rules.ts';
 
 /**
@@ -31,6 +32,7 @@ export async function billingOverview(deps: BillingDeps, accountId: string) {
     (policy.billing.invoiceTiming === 'ahead_with_terms'
       ? policy.billing.autoRenew
       : method !== undefined && mayChargeAutomatically(method, now));
+  const changes = await planChangesOverview(deps, policy, accountId, subscription, now);
   return {
     state: life.state,
     plan: { code: life.planCode, name: policy.plans.find((p) => p.code === life.planCode)?.name ?? null },
@@ -41,10 +43,13 @@ export async function billingOverview(deps: BillingDeps, accountId: string) {
       status: subscription.status,
       currentPeriod: { from: subscription.currentPeriodFrom, to: subscription.currentPeriodTo },
       paidThrough: subscription.paidThrough,
-      price: {
+      // The price in force from the customer's price schedule (CM-BIL-03, QU-BIL-09/10).
+      price: changes.price ?? {
         net: toDecimalString(money(subscription.priceAmount, subscription.priceCurrency)),
         currency: subscription.priceCurrency,
       },
+      nextPeriod: changes.nextPeriod,
+      scheduledChanges: changes.scheduledChanges,
       paymentMethodId: subscription.paymentMethodId,
       renewsAutomatically,
       nextRenewalAt:
@@ -53,6 +58,11 @@ export async function billingOverview(deps: BillingDeps, accountId: string) {
     paymentMethods: methods.map(paymentMethodJson),
     credit: { amount: toDecimalString(credit), currency: credit.currency },
     invoices: invoices.map(invoiceSummary),
+    // BK-BIL-06: add-ons, pack balances, price-change notices, and where to change the plan or buy more.
+    addOns: changes.addOns,
+    balances: changes.balances,
+    priceChangeNotices: changes.priceChangeNotices,
+    actions: changes.actions,
   };
 }
 
@@ -85,6 +95,9 @@ export function invoiceSummary(i: InvoiceRow) {
     gross: amount(i.gross),
     amountPaid: amount(i.amountPaid),
     hasKsefXml: i.ksefXml !== null,
+    ksef: { status: i.ksefStatus, number: i.ksefNumber },
+    deemedDeliveredOn: i.deemedDeliveredOn,
+    deliveredOn: i.deliveredOn,
   };
 }
 

@@ -6,7 +6,10 @@ import type { makeIdempotency } from '../../platform/http/idempotency.ts';
 import { money, toDecimalString } from '../../platform/money.ts';
 import { billingErrors } from './billing-errors.ts';
 import { invoiceSummary, paymentMethodJson } from './billing-overview.ts';
+import type { InvoiceRow, SubscriptionRow } from './billing-store.ts';
 import type { Billing } from './index.ts';
+import { registerLiabilityCapRoutes } from './liability-cap-routes.ts';
+import { registerPlanChangeRoutes } from './plan-changes-routes.ts';
 
 /** Who may pay and see invoices for an account: the operator, or the account's owner or billing user. */
 const BILLING_ROLES = ['owner', 'billing'] as const;
@@ -63,6 +66,10 @@ export function registerBillingRoutes(
 ): void {
   const { billing, idempotent } = deps;
   const tags = ['billing'];
+  // Plan changes, add-ons, packs and balances, price-list changes (QU-BIL-09/10/11, CM-BIL-03/06/11, BK-BIL-03).
+  registerPlanChangeRoutes(app, deps);
+  // The liability-cap calculator for the operator (CM-BIL-13, CM-BIL-14, CM-DOC-06).
+  registerLiabilityCapRoutes(app, deps);
 
   app.post(
     '/v1/accounts/:accountId/payment-methods',
@@ -74,18 +81,28 @@ export function registerBillingRoutes(
         body: z.strictObject({ card: Card, recurringConsent: z.boolean() }),
       },
     },
-    async (request, reply) =>
-      idempotent(request, reply, async () => {
+    async (request, reply) => {
+      requireAccountAccess(request, request.params.accountId, BILLING_ROLES);
+      // The gateway registers the card before the request's transaction opens (no network call under locks).
+      const prepared = await billing.prepareCard({
+        accountId: request.params.accountId,
+        card: request.body.card,
+        recurringConsent: request.body.recurringConsent,
+        idempotencyKey: cardKey(request.params.accountId, request.headers['idempotency-key']),
+      });
+      return idempotent(request, reply, async () => {
         const actor = requireAccountAccess(request, request.params.accountId, BILLING_ROLES);
         const method = await billing.addPaymentMethod({
           accountId: request.params.accountId,
           card: request.body.card,
           recurringConsent: request.body.recurringConsent,
+          prepared,
           actor,
         });
         reply.code(201);
         return paymentMethodJson(method);
-      }),
+      });
+    },
   );
 
   app.delete(
@@ -119,6 +136,18 @@ export function registerBillingRoutes(
       },
     },
     async (request, reply) => {
+      // A new card is registered at the gateway before the order's transaction opens (no network call under
+      // locks), under a key derived from the request's, so a retried request registers it once.
+      requireAccountAccess(request, request.params.accountId, BILLING_ROLES);
+      const prepared = request.body.card
+        ? await billing.prepareCard({
+            accountId: request.params.accountId,
+            card: request.body.card,
+            recurringConsent: request.body.recurringConsent ?? false,
+            idempotencyKey: cardKey(request.params.accountId, request.headers['idempotency-key']),
+            forOrder: true,
+          })
+        : null;
       // A declined card is stored as the key's answer too: the failed attempt was recorded, and a retry of
       // the same request must not charge again. The customer retries with a new key (and another card).
       const result = await idempotent(request, reply, async () => {
@@ -127,6 +156,7 @@ export function registerBillingRoutes(
         const outcome = await billing.orderPlan({
           accountId: request.params.accountId,
           ...order,
+          prepared,
           card: card ?? null,
           paymentMethodId: paymentMethodId ?? null,
           recurringConsent: recurringConsent ?? false,
@@ -137,26 +167,37 @@ export function registerBillingRoutes(
           reply.code(402);
           return { declined: { failureCode: outcome.failureCode, payment: outcome.payment.id } };
         }
+        if (outcome.outcome === 'pending') {
+          reply.code(202);
+          return { pending: { payment: outcome.payment.id } };
+        }
         reply.code(201);
-        const s = outcome.subscription;
-        return {
-          subscription: {
-            id: s.id,
-            plan: s.planCode,
-            frequency: s.frequency,
-            status: s.status,
-            currentPeriod: { from: s.currentPeriodFrom, to: s.currentPeriodTo },
-            paidThrough: s.paidThrough,
-            price: { net: toDecimalString(money(s.priceAmount, s.priceCurrency)), currency: s.priceCurrency },
-            paymentMethodId: s.paymentMethodId,
-          },
-          invoice: invoiceSummary(outcome.invoice),
-          payment: outcome.payment && { id: outcome.payment.id, status: outcome.payment.status },
-        };
+        return orderJson(outcome);
       });
       if ('declined' in result)
         throw new AppError(billingErrors['billing.payment_declined'], { details: result.declined });
-      return result;
+      if (!('pending' in result)) return result;
+      // A remote gateway (Stripe) is charged now, after the order's transaction committed (a replay of the
+      // request looks at the same charge again and answers with its outcome so far).
+      const state = await billing.sendCharge(result.pending.payment);
+      if (state.status === 'failed')
+        throw new AppError(billingErrors['billing.payment_declined'], {
+          details: { failureCode: state.payment.failureCode ?? 'card_declined', payment: state.payment.id },
+        });
+      if (state.status === 'succeeded') {
+        const settled = await billing.orderOf(request.params.accountId, state.payment.id);
+        if (settled) {
+          reply.code(201);
+          return orderJson(settled);
+        }
+      }
+      reply.code(202);
+      return {
+        payment: { id: state.payment.id, status: state.status },
+        ...(state.status === 'requires_action'
+          ? { nextAction: { type: 'authenticate', clientSecret: state.clientSecret } }
+          : {}),
+      };
     },
   );
 
@@ -242,7 +283,7 @@ export function registerBillingRoutes(
       schema: {
         tags: ['operator'],
         summary:
-          "Refund a card payment for a reason from the terms' closed list, with a correcting invoice (CM-BIL-04)",
+          "Refund a payment (card: at once; transfer: awaiting the operator's transfer) for a reason from the terms' closed list, with a correcting invoice (CM-BIL-04)",
         params: AccountParams,
         body: z.strictObject({
           paymentId: z.string().min(1).max(60),
@@ -271,10 +312,73 @@ export function registerBillingRoutes(
             amount: toDecimalString(money(refund.amount, refund.currency)),
             currency: refund.currency,
             providerRef: refund.providerRef,
+            status: refund.status,
             createdAt: refund.createdAt.toISOString(),
           },
           correction: invoiceSummary(correction),
         };
       }),
   );
+
+  app.post(
+    '/v1/accounts/:accountId/refunds/:refundId/transfer',
+    {
+      schema: {
+        tags: ['operator'],
+        summary: 'Confirm that a refund of a transfer payment was sent, with its bank reference (CM-BIL-04)',
+        params: AccountParams.extend({ refundId: z.string().max(60) }),
+        body: z.strictObject({ reference: z.string().trim().min(1).max(140) }),
+      },
+    },
+    async (request) => {
+      const operator = requireOperator(request);
+      const refund = await billing.confirmRefundTransfer({
+        accountId: request.params.accountId,
+        refundId: request.params.refundId,
+        reference: request.body.reference,
+        actor: `api_key:${operator.keyId}`,
+      });
+      return {
+        refund: {
+          id: refund.id,
+          payment: refund.paymentId,
+          reason: refund.reason,
+          amount: toDecimalString(money(refund.amount, refund.currency)),
+          currency: refund.currency,
+          providerRef: refund.providerRef,
+          status: refund.status,
+          sentAt: refund.sentAt?.toISOString() ?? null,
+        },
+      };
+    },
+  );
+}
+
+/** The gateway key a card registration is sent under: the request's Idempotency-Key, per account. */
+function cardKey(accountId: string, header: string | string[] | undefined): string | undefined {
+  const key = Array.isArray(header) ? header[0] : header;
+  return key ? `card:${accountId}:${key}` : undefined;
+}
+
+/** An order that started: its subscription, first invoice and payment. */
+function orderJson(order: {
+  subscription: SubscriptionRow;
+  invoice: InvoiceRow;
+  payment: { id: string; status: string } | null;
+}) {
+  const s = order.subscription;
+  return {
+    subscription: {
+      id: s.id,
+      plan: s.planCode,
+      frequency: s.frequency,
+      status: s.status,
+      currentPeriod: { from: s.currentPeriodFrom, to: s.currentPeriodTo },
+      paidThrough: s.paidThrough,
+      price: { net: toDecimalString(money(s.priceAmount, s.priceCurrency)), currency: s.priceCurrency },
+      paymentMethodId: s.paymentMethodId,
+    },
+    invoice: invoiceSummary(order.invoice),
+    payment: order.payment && { id: order.payment.id, status: order.payment.status },
+  };
 }

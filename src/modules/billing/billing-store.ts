@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/database.ts';
 import { type Money, money } from '../../platform/money.ts';
+import { isSandboxSeries } from './billing-context.ts';
 import {
   accountCredits,
   invoices,
@@ -69,7 +70,8 @@ export function makeBillingStore(db: Database) {
         .select()
         .from(subscriptions)
         .where(inArray(subscriptions.id, [...ids]));
-      return forUpdate ? query.for('update') : query;
+      // Locked in one order (by id) so two batches over the same subscriptions never wait on each other.
+      return forUpdate ? query.orderBy(subscriptions.id).for('update') : query;
     },
 
     /** The account's newest subscription, ended or not. */
@@ -143,6 +145,24 @@ export function makeBillingStore(db: Database) {
       return row ?? null;
     },
 
+    async refundForUpdate(accountId: string, id: string): Promise<RefundRow | null> {
+      const [row] = await db.q
+        .select()
+        .from(refunds)
+        .where(and(eq(refunds.accountId, accountId), eq(refunds.id, id)))
+        .for('update');
+      return row ?? null;
+    },
+
+    async markRefundSent(id: string, change: { providerRef: string; sentAt: Date }): Promise<RefundRow> {
+      const [row] = await db.q
+        .update(refunds)
+        .set({ ...change, status: 'refunded' })
+        .where(eq(refunds.id, id))
+        .returning();
+      return row!;
+    },
+
     async refundsOf(accountId: string): Promise<RefundRow[]> {
       return db.q
         .select()
@@ -163,8 +183,18 @@ export function makeBillingStore(db: Database) {
       await db.q.update(payments).set({ invoiceId }).where(eq(payments.id, paymentId));
     },
 
+    /** Inserts an issued invoice; one with FA(3) XML outside the sandbox series is queued for KSeF (`pending`). */
     async insertInvoice(row: typeof invoices.$inferInsert): Promise<InvoiceRow> {
-      const [stored] = await db.q.insert(invoices).values(row).returning();
+      const ksefStatus =
+        row.ksefStatus !== undefined
+          ? row.ksefStatus
+          : row.ksefXml && !isSandboxSeries(row.series)
+            ? ('pending' as const)
+            : null;
+      const [stored] = await db.q
+        .insert(invoices)
+        .values({ ...row, ksefStatus })
+        .returning();
       return stored!;
     },
 

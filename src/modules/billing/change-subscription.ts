@@ -30,6 +30,7 @@ import {
 import { planChangeErrors } from './plan-changes-errors.ts';
 import { makePlanChangesStore, type ScheduleRow, scheduleEntryOf } from './plan-changes-store.ts';
 import { listPrice, termsAt } from './subscription-terms.ts';
+import { type SwitchToFreeResult, switchToFree } from './switch-to-free.ts';
 
 /** The due item that puts a scheduled plan change into force (ref: the schedule entry id). */
 export const PLAN_CHANGE = 'billing.plan_change';
@@ -53,7 +54,8 @@ export type PlanChangeResult =
       difference: Money;
       reason: DowngradeDecision['reason'] | 'next_period';
     }
-  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow };
+  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow }
+  | SwitchToFreeResult;
 
 /**
  * A customer moves its subscription to another paid plan of the same billing frequency; a dearer plan is an
@@ -91,6 +93,8 @@ export async function changePlan(
     if (life.state !== 'active' || subscription.status !== 'active')
       throw invalid(`the account is ${life.state} and its subscription ${subscription.status}`);
     const plan = policy.plans.find((p) => p.code === input.plan);
+    // HT-BIL-02: where the terms offer it, the free package is no plan change but the end of billing.
+    if (plan?.kind === 'free' && policy.billing.planChanges.clauses?.toFree) return switchToFree(deps, input);
     if (plan?.kind !== 'paid') throw invalid('it is not a paid plan of the price list');
 
     const now = await deps.timeOf(life.clockId);
@@ -547,6 +551,8 @@ async function applyEntry(
   actor: string,
 ): Promise<SubscriptionRow | null> {
   const store = makePlanChangesStore(deps.db);
+  // Lock order: the account's state first, then the schedule entry and the subscription.
+  await deps.lifecycle.load([entry.accountId], true);
   const locked = await store.scheduleEntry(entry.id, true);
   if (locked?.status !== 'scheduled') return null;
   const [subscription] = await deps.store.subscriptionsByIds([locked.subscriptionId], true);

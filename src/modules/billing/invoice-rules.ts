@@ -1,7 +1,7 @@
-import { addDays, type LocalDate } from '../../platform/calendar.ts';
+import { addDays, daysBetween, type LocalDate, makeBusinessCalendar } from '../../platform/calendar.ts';
 import { add, type Money, money } from '../../platform/money.ts';
 import type { Policy } from '../../policy/index.ts';
-import type { InvoiceDocument, InvoiceLine, Party, PaymentTerms } from './invoice-document.ts';
+import type { ExchangeRate, InvoiceDocument, InvoiceLine, Party, PaymentTerms } from './invoice-document.ts';
 import type { Address } from './order-rules.ts';
 import type { Period } from './periods.ts';
 import {
@@ -23,6 +23,8 @@ export type Buyer = {
   country: string;
   address: Address | null;
   email: string | null;
+  /** VIES's last answer for `taxId` (QU-BIL-08 A7); null or absent when not checked. */
+  vatIdValid?: boolean | null;
 };
 
 /** The operator as the seller: its legal name, tax id and address from the policy. */
@@ -54,9 +56,10 @@ export function buyerPartyOf(buyer: Buyer): Party {
 
 /**
  * The VAT an invoice issued on `issueDate` to `buyer` carries, from the policy's `billing.vat` (CM-BIL-08:
- * the rate on the issue date; QU-BIL-08). The buyer is a business with the tax id it registered; VIES is not
- * asked here, so an EU business abroad gets the reverse charge only where the policy does not require a VIES
- * check. A policy without a VAT section (no seller country) charges none.
+ * the rate on the issue date; QU-BIL-08). The buyer is a business with the tax id it registered and VIES's
+ * last answer about it (`buyer.vatIdValid`, stored at registration or a change of the id): an EU business
+ * abroad gets the reverse charge with a VIES-valid id, or with an unchecked one where the policy does not
+ * require a VIES check. A policy without a VAT section (no seller country) charges none.
  */
 export function decideInvoiceVat(
   policy: Policy,
@@ -68,8 +71,17 @@ export function decideInvoiceVat(
   const vat = policy.billing.vat;
   if (vat === null) return null;
   return decideVat({
-    seller: { country: policy.operator.country ?? vat.domesticCountry, vat },
-    buyer: { country: buyer.country, isBusiness: true, vatId: buyer.taxId, vatIdValid: null },
+    seller: {
+      country: policy.operator.country ?? vat.domesticCountry,
+      vat,
+      clause: policy.billing.clauses.vat,
+    },
+    buyer: {
+      country: buyer.country,
+      isBusiness: true,
+      vatId: buyer.taxId,
+      vatIdValid: buyer.vatIdValid ?? null,
+    },
     taxPoint: taxPointFor(vat, { issueDate, supplyDate: issueDate }),
     rates,
     language,
@@ -82,6 +94,39 @@ export function invoiceDueDate(policy: Policy, issueDate: LocalDate): LocalDate 
   return policy.billing.invoiceTiming === 'ahead_with_terms' && days !== null
     ? addDays(issueDate, days)
     : null;
+}
+
+/**
+ * The day an invoice issued (and mailed) on `issueDate` is deemed delivered: `invoiceDeemedDeliveredBusinessDays`
+ * business days later in the policy's calendar (QU-BIL-07: the next Czech business day, so Fri 2026-05-15 →
+ * Mon 2026-05-18); null where the policy does not deem delivery.
+ */
+export function deemedDeliveryDate(policy: Policy, issueDate: LocalDate): LocalDate | null {
+  const days = policy.billing.invoiceDeemedDeliveredBusinessDays;
+  if (days === null) return null;
+  return makeBusinessCalendar(policy.locale.businessCalendar).addBusinessDays(issueDate, days);
+}
+
+/**
+ * The due date after a proven later delivery (QU-BIL-07): later by as many days as the delivery was later
+ * than deemed (deemed Mon 2026-05-18, due 2026-05-29, proven Thu 2026-05-21 → due 2026-06-01). A delivery
+ * on or before the deemed day changes nothing; so does a policy that does not let it move the due date.
+ */
+export function dueDateAfterDelivery(
+  policy: Policy,
+  invoice: { dueDate: LocalDate | null; deemedDeliveredOn: LocalDate | null },
+  deliveredOn: LocalDate,
+): LocalDate | null {
+  if (!policy.billing.provenLateDeliveryExtendsDueDate) return invoice.dueDate;
+  if (invoice.dueDate === null || invoice.deemedDeliveredOn === null) return invoice.dueDate;
+  const late = daysBetween(invoice.deemedDeliveredOn, deliveredOn);
+  return late > 0 ? addDays(invoice.dueDate, late) : invoice.dueDate;
+}
+
+/** The tax point of an invoice issued on `issueDate` (its VAT rate's date and its NBP rate's reference). */
+export function invoiceTaxPoint(policy: Policy, issueDate: LocalDate): LocalDate {
+  const vat = policy.billing.vat;
+  return vat === null ? issueDate : taxPointFor(vat, { issueDate, supplyDate: issueDate });
 }
 
 /** `Live – abonament miesięczny 2026-03-15 – 2026-04-14` / `Live – monthly subscription …`. */
@@ -117,6 +162,8 @@ export function invoiceDocument(input: {
   vat: VatDecision | null;
   payment: PaymentTerms;
   language: 'pl' | 'en';
+  /** The NBP rate for an invoice not in PLN of a Polish seller: each taxed row then gives its VAT in PLN too. */
+  exchangeRate?: ExchangeRate | null;
 }): InvoiceDocument {
   const seller = sellerOf(input.policy);
   const currency = input.policy.locale.currency;
@@ -134,7 +181,8 @@ export function invoiceDocument(input: {
       gross: add(item.net, vat),
     };
   });
-  const vatSummary = invoiceVatSummary(lines);
+  const exchangeRate = input.exchangeRate ?? null;
+  const vatSummary = invoiceVatSummary(lines, exchangeRate);
   return {
     kind: 'VAT',
     number: input.number,
@@ -148,7 +196,7 @@ export function invoiceDocument(input: {
     lines,
     vatSummary,
     totals: invoiceTotals(vatSummary, currency),
-    exchangeRate: null,
+    exchangeRate,
     payment: input.payment,
     correction: null,
     notes: input.vat?.notes ?? [],

@@ -7,10 +7,18 @@ import type { AccountContact } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
 import { type BillingDeps, invoiceSeriesFor } from './billing-context.ts';
 import type { InvoiceRow } from './billing-store.ts';
+import { exchangeRateFor } from './exchange-rates.ts';
 import type { PaymentTerms } from './invoice-document.ts';
 import { invoiceDocumentToJson } from './invoice-json.ts';
 import { takeInvoiceNumber } from './invoice-numbering.ts';
-import { type Buyer, invoiceDocument, invoiceDueDate, issuesKsefInvoices } from './invoice-rules.ts';
+import {
+  type Buyer,
+  deemedDeliveryDate,
+  invoiceDocument,
+  invoiceDueDate,
+  invoiceTaxPoint,
+  issuesKsefInvoices,
+} from './invoice-rules.ts';
 import { renderFa3 } from './ksef/index.ts';
 import type { Frequency, Period } from './periods.ts';
 import type { VatDecision } from './vat/index.ts';
@@ -19,6 +27,8 @@ import type { VatDecision } from './vat/index.ts';
 export function buyerOf(
   profile: Pick<AccountProfile, 'companyName' | 'taxId' | 'country' | 'address' | 'locale'>,
   contact: AccountContact | undefined,
+  /** VIES's last answer about `profile.taxId` (`vatIdStatusOf`); null when never checked. */
+  vatIdValid: boolean | null = null,
 ): { buyer: Buyer; language: 'pl' | 'en' } {
   return {
     buyer: {
@@ -27,6 +37,7 @@ export function buyerOf(
       country: profile.country ?? profile.address?.country ?? '',
       address: profile.address,
       email: contact?.email ?? null,
+      vatIdValid,
     },
     language: profile.locale === 'en' ? 'en' : 'pl',
   };
@@ -34,10 +45,14 @@ export function buyerOf(
 
 /**
  * Issues an invoice inside the caller's transaction (the payment or order it documents commits with it, or
- * neither does): the next number of the series, gapless (`FV/2026/03/0001`); the document with seller and
- * buyer frozen as they are today; the due date from the payment terms where it is not paid yet; and, for a
- * Polish seller, the KSeF FA(3) XML. Amounts already received (a card payment, credit) are recorded on it.
- * Leaves to the caller: the events and mails that announce it (`invoiceIssued`).
+ * neither does): the next number of the policy's series (`billing.invoiceSeries`, `TEST/…` on a test
+ * clock), gapless (`FV/2026/03/0001`); the document with seller and buyer frozen as they are today; for a
+ * Polish seller invoicing in another currency, the NBP rate of the last business day before the tax point
+ * and the VAT in PLN (a rate not imported yet throws `billing.exchange_rate_missing` and nothing is issued);
+ * the due date from the payment terms where it is not paid yet; the day it is deemed delivered where the
+ * policy says so (QU-BIL-07: the next business day); and, for a Polish seller, the KSeF FA(3) XML, queued for
+ * submission to KSeF unless it is a sandbox invoice. Amounts already received (a card payment, credit) are
+ * recorded on it. Leaves to the caller: the events and mails that announce it (`invoiceIssued`).
  */
 export async function issueInvoice(
   deps: Pick<BillingDeps, 'db' | 'store' | 'ids'>,
@@ -59,9 +74,15 @@ export async function issueInvoice(
     clockId: string | null;
   },
 ): Promise<InvoiceRow> {
-  const series = invoiceSeriesFor(input.clockId);
+  const currency = input.policy.locale.currency;
+  const exchangeRate =
+    issuesKsefInvoices(input.policy) && currency !== 'PLN'
+      ? await exchangeRateFor(deps.db, currency, invoiceTaxPoint(input.policy, input.issueDate))
+      : null;
+  const series = invoiceSeriesFor(input.clockId, input.policy);
   const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: input.issueDate });
   const draft = invoiceDocument({
+    exchangeRate,
     policy: input.policy,
     number,
     issueDate: input.issueDate,
@@ -94,6 +115,7 @@ export async function issueInvoice(
     status: fullyPaid ? 'paid' : paid.amount > 0n ? 'partially_paid' : 'issued',
     issueDate: input.issueDate,
     dueDate: payment.dueDate,
+    deemedDeliveredOn: deemedDeliveryDate(input.policy, input.issueDate),
     periodFrom: input.period.from,
     periodTo: input.period.to,
     currency: gross.currency,
@@ -142,6 +164,8 @@ export function invoiceIssued(
       gross: amount(invoice.gross),
       subscription: invoice.subscriptionId,
       ksef: invoice.ksefXml !== null,
+      ksefStatus: invoice.ksefStatus,
+      deemedDeliveredOn: invoice.deemedDeliveredOn,
     },
   };
   if (!contact) return { event, mail: null };

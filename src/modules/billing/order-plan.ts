@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { NewEvent } from '../../platform/evidence/event-log.ts';
@@ -11,20 +12,25 @@ import {
   lifecycleErrors,
 } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
-import { attachCard, saveCard } from './add-payment-method.ts';
+import { attachCard, type PreparedCard, saveCard } from './add-payment-method.ts';
 import { type BillingDeps, RENEW } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
+import { payments } from './billing-schema.ts';
 import type { InvoiceRow, PaymentMethodRow, PaymentRow, SubscriptionRow } from './billing-store.ts';
 import type { KeptCard } from './card-rules.ts';
+import { type ChargeOutcome, markCharged, openCharge, outcomeInProcess } from './charge-payments.ts';
 import type { Buyer } from './invoice-rules.ts';
 import { decideInvoiceVat, invoiceGross, subscriptionLineText } from './invoice-rules.ts';
 import { buyerOf, invoiceIssued, issueInvoice } from './issue-invoice.ts';
 import { type Address, checkOrder, type FirstPeriodQuote, quoteFirstPeriod } from './order-rules.ts';
-import type { CardInput } from './payment-provider.ts';
+import { type CardInput, gatewayFor } from './payment-provider.ts';
 import { drawCredit } from './payment-rules.ts';
 import type { Frequency } from './periods.ts';
+import { reminderSchedule } from './reminders.ts';
 import { renewalDueAt } from './renewal-rules.ts';
+import { listPrice } from './subscription-terms.ts';
 import type { VatDecision } from './vat/index.ts';
+import { vatIdStatusOf } from './vat-id-checks.ts';
 
 export type OrderInput = {
   accountId: string;
@@ -36,6 +42,8 @@ export type OrderInput = {
   card?: CardInput | null | undefined;
   /** With `card`: consent to charge it automatically for renewals (CM-BIL-02). */
   recurringConsent?: boolean | undefined;
+  /** `card` registered at the gateway before the order's transaction (`prepareCard`), so no call holds locks. */
+  prepared?: PreparedCard | null | undefined;
   /** Company data to record on the account before the invoice is made, and who is ordering (QU-BIL-03). */
   identification?:
     | {
@@ -55,7 +63,9 @@ export type OrderInput = {
 
 export type OrderResult =
   | { outcome: 'active'; subscription: SubscriptionRow; invoice: InvoiceRow; payment: PaymentRow | null }
-  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow };
+  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow }
+  /** A remote gateway's charge is opened; `sendCharge` sends it once the order's transaction committed. */
+  | { outcome: 'pending'; payment: PaymentRow };
 
 /**
  * A customer orders a paid plan.
@@ -113,9 +123,12 @@ export async function orderPlan(deps: BillingDeps, input: OrderInput): Promise<O
     const frequency = input.frequency as Frequency;
     const now = await deps.timeOf(life.clockId);
     const activation = localDateOf(now, policy.locale.timeZone);
-    const quote = quoteFirstPeriod(policy, plan, frequency, activation);
+    // New customers pay the price list in force on the activation day, announced changes included (CM-BIL-03).
+    const listed = await listPrice(deps, policy, plan.code, frequency, activation);
+    const quote = quoteFirstPeriod(policy, plan, frequency, activation, listed);
     const [contact] = await deps.accounts.contactsOf([input.accountId]);
-    const { buyer, language } = buyerOf(profile, contact);
+    const vatIdValid = await vatIdStatusOf(deps.db, input.accountId, profile.taxId, profile.country);
+    const { buyer, language } = buyerOf(profile, contact, vatIdValid);
     const vat = decideInvoiceVat(policy, buyer, activation, deps.vatRates, language);
     const order: Order = {
       life,
@@ -166,6 +179,12 @@ type OrderCard =
   | { kind: 'declined'; failureCode: string };
 
 async function cardOf(deps: BillingDeps, input: OrderInput, order: Order): Promise<OrderCard> {
+  if (input.card && input.prepared?.provider === deps.provider.id) {
+    const { result } = input.prepared;
+    return result.ok
+      ? { kind: 'new', card: result.card }
+      : { kind: 'declined', failureCode: result.failureCode };
+  }
   if (input.card) {
     const attached = await attachCard(
       deps,
@@ -193,94 +212,207 @@ async function startOnPayment(deps: BillingDeps, input: OrderInput, order: Order
   const { policy, now } = order;
   const accountId = input.accountId;
   const currency = policy.locale.currency;
-  const card = await cardOf(deps, input, order);
+  const gateway = gatewayFor(deps, order.life.clockId);
+  const card = await cardOf({ ...deps, provider: gateway }, input, order);
   const gross = invoiceGross(order.items, order.vat, currency);
   const { fromCredit, toCharge } = drawCredit(gross, await deps.store.creditBalance(accountId, currency));
   const intent = `order:${accountId}:${order.quote.period.from}`;
   const earlier = await deps.store.paymentsForIntent(accountId, intent);
+  const open = earlier.find((p) => p.status === 'pending');
+  if (open) throw new AppError(billingErrors['billing.payment_pending'], { details: { payment: open.id } });
   const idempotencyKey = earlier.length === 0 ? intent : `${intent}:${earlier.length + 1}`;
-  const [year, month] = order.activation.split('-').map(Number) as [number, number];
-  const charged =
-    card.kind === 'declined'
-      ? ({ status: 'failed', providerRef: null, failureCode: card.failureCode } as const)
-      : toCharge.amount === 0n
-        ? null
-        : await deps.provider.charge({
-            methodRef: card.kind === 'new' ? card.card.providerRef : card.method.providerRef,
-            amount: toCharge,
-            idempotencyKey,
-            offSession: false,
-            on: { year, month },
-          });
-  const record = (
-    outcome: { status: 'succeeded' | 'failed'; providerRef: string | null; failureCode: string | null },
-    methodId: string | null,
-  ) =>
-    deps.store.insertPayment({
-      id: deps.ids.next('pay'),
-      accountId,
-      invoiceId: null,
-      subscriptionId: null,
-      paymentMethodId: methodId,
-      provider: deps.provider.id,
-      idempotencyKey,
-      amount: toCharge.amount,
-      currency,
-      createdAt: now,
-      ...outcome,
+  if (card.kind !== 'declined' && toCharge.amount === 0n) {
+    // Credit covers it all: nothing is charged; a new card is kept for the renewals.
+    const method =
+      card.kind === 'new'
+        ? await saveCard({ ...deps, provider: gateway }, policy, {
+            accountId,
+            card: card.card,
+            recurringConsent: input.recurringConsent ?? false,
+            at: now,
+            actor: input.actor,
+          })
+        : card.method;
+    return start(deps, input, order, {
+      paidThrough: order.quote.period.to,
+      paymentMethodId: method.id,
+      received: { amount: gross, method: 'other' },
+      fromCredit,
+      payment: null,
     });
+  }
 
-  if (charged && charged.status !== 'succeeded') {
-    const failureCode = charged.status === 'failed' ? charged.failureCode : 'authentication_required';
-    const payment = await record(
-      { status: 'failed', providerRef: charged.providerRef, failureCode },
-      card.kind === 'saved' ? card.method.id : null,
-    );
+  const [year, month] = order.activation.split('-').map(Number) as [number, number];
+  const context: OrderChargeContext = {
+    plan: order.plan.code,
+    frequency: order.frequency,
+    activation: order.activation,
+    quote: {
+      period: order.quote.period,
+      partial: order.quote.partial,
+      fullPrice: toJsonMoney(order.quote.fullPrice),
+      net: toJsonMoney(order.quote.net),
+    },
+    buyer: order.buyer,
+    language: order.language,
+    vat: order.vat,
+    orderingPerson: order.orderingPerson,
+    items: order.items.map((i) => ({ description: i.description, net: toJsonMoney(i.net) })),
+    gross: toJsonMoney(gross),
+    fromCredit: toJsonMoney(fromCredit),
+    newCard: card.kind === 'new' ? card.card : null,
+    recurringConsent: input.recurringConsent ?? false,
+    actor: input.actor,
+  };
+  const payment = await openCharge(deps, gateway, {
+    accountId,
+    purpose: 'order',
+    subscriptionId: null,
+    paymentMethodId: card.kind === 'saved' ? card.method.id : null,
+    idempotencyKey,
+    amount: toCharge,
+    methodRef:
+      card.kind === 'new' ? card.card.providerRef : card.kind === 'saved' ? card.method.providerRef : '',
+    offSession: false,
+    on: { year, month },
+    context,
+    at: now,
+    send: card.kind !== 'declined',
+  });
+  if (card.kind === 'declined')
+    return applyOrderCharge(deps, payment, context, {
+      status: 'failed',
+      providerRef: null,
+      failureCode: card.failureCode,
+    });
+  // A remote gateway is charged after this transaction commits (`sendCharge`); the answer settles it then.
+  if (gateway.remote) return { outcome: 'pending', payment };
+  const charged = await gateway.charge({
+    methodRef: card.kind === 'new' ? card.card.providerRef : card.method.providerRef,
+    amount: toCharge,
+    idempotencyKey,
+    offSession: false,
+    on: { year, month },
+    reference: payment.id,
+  });
+  return applyOrderCharge(deps, payment, context, outcomeInProcess(charged));
+}
+
+/** What settling an order's charge needs, frozen when the charge was opened (JSON: Money as minor-unit strings). */
+export type OrderChargeContext = {
+  plan: string;
+  frequency: Frequency;
+  activation: string;
+  quote: { period: { from: string; to: string }; partial: boolean; fullPrice: JsonMoney; net: JsonMoney };
+  buyer: Buyer;
+  language: 'pl' | 'en';
+  vat: VatDecision | null;
+  orderingPerson: string | null;
+  items: { description: string; net: JsonMoney }[];
+  gross: JsonMoney;
+  fromCredit: JsonMoney;
+  /** A new card, saved only once it paid. */
+  newCard: KeptCard | null;
+  recurringConsent: boolean;
+  actor: string;
+};
+
+type JsonMoney = { amount: string; currency: string };
+const toJsonMoney = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
+const fromJsonMoney = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
+
+/**
+ * Settles an order's charge, whichever gateway answered and whenever (the sandbox at once, Stripe's answer
+ * or webhook later): a decline records the failed payment and `payment.failed` (CM-ACC-09's activation
+ * clause) and nothing becomes active; a success saves the new card (only now that it paid, with its
+ * recurring consent), records the payment and starts the subscription: invoice, period, plan, events, mail,
+ * renewal. Gets the payment pending and locked; a payment settled before changes nothing.
+ */
+export async function applyOrderCharge(
+  deps: BillingDeps,
+  pending: PaymentRow,
+  context: OrderChargeContext,
+  outcome: ChargeOutcome,
+): Promise<OrderResult> {
+  const payment = await markCharged(deps, pending, outcome);
+  if (!payment) {
+    const failureCode = pending.failureCode ?? 'already_settled';
+    return { outcome: 'payment_failed', failureCode, payment: pending };
+  }
+  const accountId = payment.accountId;
+  const [life] = await deps.lifecycle.load([accountId], true);
+  if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: accountId } });
+  const policy = deps.policyOf(life.policyVersionId);
+  const now = await deps.timeOf(life.clockId);
+  const input: OrderInput = {
+    accountId,
+    plan: context.plan,
+    frequency: context.frequency,
+    recurringConsent: context.recurringConsent,
+    actor: context.actor,
+  };
+  if (outcome.status === 'failed') {
     await deps.eventLog.append([
       {
         chainId: accountId,
         type: 'payment.failed',
         clause: policy.billing.clauses.activation,
-        actor: input.actor,
+        actor: context.actor,
         occurredAt: now,
         data: {
           payment: payment.id,
           purpose: 'order',
-          plan: order.plan.code,
-          amount: toDecimalString(toCharge),
-          currency,
-          failureCode,
+          plan: context.plan,
+          amount: toDecimalString(money(payment.amount, payment.currency)),
+          currency: payment.currency,
+          failureCode: outcome.failureCode,
         },
       },
     ]);
-    return { outcome: 'payment_failed', failureCode, payment };
+    return { outcome: 'payment_failed', failureCode: outcome.failureCode, payment };
   }
-
-  // The new card is kept only now that it paid.
-  const method =
-    card.kind === 'new'
-      ? await saveCard(deps, policy, {
-          accountId,
-          card: card.card,
-          recurringConsent: input.recurringConsent ?? false,
-          at: now,
-          actor: input.actor,
-        })
-      : card.kind === 'saved'
-        ? card.method
-        : null;
-  const payment = charged
-    ? await record(
-        { status: 'succeeded', providerRef: charged.providerRef, failureCode: null },
-        method?.id ?? null,
-      )
-    : null;
+  const gateway = gatewayFor(deps, life.clockId);
+  const method = context.newCard
+    ? await saveCard({ ...deps, provider: gateway }, policy, {
+        accountId,
+        card: context.newCard,
+        recurringConsent: context.recurringConsent,
+        at: now,
+        actor: context.actor,
+      })
+    : payment.paymentMethodId
+      ? await deps.store.paymentMethod(accountId, payment.paymentMethodId)
+      : null;
+  if (method && payment.paymentMethodId !== method.id)
+    await deps.db.q.update(payments).set({ paymentMethodId: method.id }).where(eq(payments.id, payment.id));
+  const plan = policy.plans.find((p) => p.code === context.plan)!;
+  const [contact] = await deps.accounts.contactsOf([accountId]);
+  const order: Order = {
+    life,
+    policy,
+    plan,
+    frequency: context.frequency,
+    quote: {
+      period: context.quote.period,
+      partial: context.quote.partial,
+      fullPrice: fromJsonMoney(context.quote.fullPrice),
+      net: fromJsonMoney(context.quote.net),
+    },
+    now,
+    activation: context.activation,
+    buyer: context.buyer,
+    language: context.language,
+    vat: context.vat,
+    contact,
+    orderingPerson: context.orderingPerson,
+    items: context.items.map((i) => ({ description: i.description, net: fromJsonMoney(i.net) })),
+  };
   return start(deps, input, order, {
     paidThrough: order.quote.period.to,
     paymentMethodId: method?.id ?? null,
-    received: { amount: gross, method: payment ? 'card' : 'other' },
-    fromCredit,
-    payment,
+    received: { amount: fromJsonMoney(context.gross), method: 'card' },
+    fromCredit: fromJsonMoney(context.fromCredit),
+    payment: { ...payment, paymentMethodId: method?.id ?? payment.paymentMethodId },
   });
 }
 
@@ -424,6 +556,7 @@ async function start(
       dueAt: renewalDueAt(policy, subscription),
       clockId: life.clockId,
     },
+    ...reminderSchedule(policy, subscription),
   ]);
   return { outcome: 'active', subscription, invoice, payment: paid.payment };
 }

@@ -77,9 +77,11 @@ export function quoteFirstPeriod(
   plan: Plan,
   frequency: Frequency,
   activation: LocalDate,
+  /** The price list's price in force on `activation` when an announced price change replaced the policy's (CM-BIL-03). */
+  listed?: Money | null,
 ): FirstPeriodQuote {
   const { billing, locale } = policy;
-  const fullPrice = priceOf(plan, frequency, locale.currency);
+  const fullPrice = listed ?? priceOf(plan, frequency, locale.currency);
   if (!fullPrice) throw new RangeError(`plan ${plan.code} has no ${frequency} price in ${locale.currency}`);
   const { partial, ...period } = firstPeriod(activation, frequency, {
     monthly: billing.monthlyAnchor,

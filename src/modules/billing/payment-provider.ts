@@ -1,3 +1,4 @@
+import type { Policy } from '../../policy/index.ts';
 import {
   type AttachedCard,
   type CardInput,
@@ -46,7 +47,15 @@ export type PaymentProvider = {
   /** Over the network: charged outside transactions by the charge runner. Absent or false: in process. */
   readonly remote?: boolean;
   /** Tokenises a card; throws a `CardError` when the card is invalid or declined at once. */
-  attach(card: CardInput, on: { year: number; month: number }): Promise<AttachedCard>;
+  /**
+   * With `idempotencyKey`, a repeated call (a retried request) registers the card once: a remote gateway
+   * answers the repeat with the objects it created the first time.
+   */
+  attach(
+    card: CardInput,
+    on: { year: number; month: number },
+    options?: { idempotencyKey?: string | undefined },
+  ): Promise<AttachedCard>;
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /** Gives money back for a succeeded charge; repeated with the same idempotency key, refunds once. */
   refund(request: RefundRequest): Promise<RefundResult>;
@@ -82,4 +91,60 @@ export function gatewayFor(deps: { provider: PaymentProvider }, clockId: string 
 export function gatewayById(deps: { provider: PaymentProvider }, id: string): PaymentProvider | null {
   if (deps.provider.id === id) return deps.provider;
   return id === sandbox.id ? sandbox : null;
+}
+
+/**
+ * The gateways Klauzula integrates, by the id a policy's `billing.paymentProviders` names them with, and the
+ * environment variables that hold their secrets (never the policy). Other ids (`card` where the terms name no
+ * acquirer, `bank_transfer`, redirects such as `paysera`) need no secrets here.
+ */
+export const INTEGRATED_GATEWAYS = {
+  stripe: ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
+  tpay: ['TPAY_CLIENT_ID', 'TPAY_CLIENT_SECRET'],
+} as const;
+export type IntegratedGateway = keyof typeof INTEGRATED_GATEWAYS;
+
+/**
+ * What stops the server from starting with this policy and these gateway secrets, one line each: a gateway the
+ * policy names whose secrets are missing (it would otherwise silently take nothing, or take cards in the
+ * sandbox), and secrets for a gateway the policy does not name (it would take payments the terms do not
+ * mention). `sandbox` (`KLAUZULA_PAYMENTS=sandbox`, for demos and development) accepts missing secrets: every
+ * card then goes to the sandbox, explicitly.
+ */
+export function gatewayConfigProblems(
+  policy: Pick<Policy, 'billing'>,
+  configured: Record<IntegratedGateway, boolean>,
+  options: { sandbox: boolean },
+): string[] {
+  const named = new Set(policy.billing.paymentProviders.map((p) => p.id));
+  const problems: string[] = [];
+  for (const [id, variables] of Object.entries(INTEGRATED_GATEWAYS) as [
+    IntegratedGateway,
+    readonly string[],
+  ][]) {
+    if (named.has(id) && !configured[id] && !options.sandbox)
+      problems.push(
+        `the policy's billing.paymentProviders names ${id}, but ${variables.join(' and ')} are not set (set them, or KLAUZULA_PAYMENTS=sandbox to take payments in the sandbox)`,
+      );
+    if (!named.has(id) && configured[id])
+      problems.push(
+        `${variables[0]} is set, but the policy's billing.paymentProviders does not name ${id} (add { id: ${id}, … } to take payments through it)`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * The card gateway of a policy (the provider holding customers' cards, `cardProviderOf`): Stripe when the
+ * policy names `stripe` and it is configured; otherwise the sandbox (a policy naming no integrated card
+ * gateway, a demo run with `KLAUZULA_PAYMENTS=sandbox`, or tests). Start-up refuses a policy naming Stripe
+ * without its secrets (`gatewayConfigProblems`), so this never stands in for a missing key in production.
+ * Accounts on a test clock use the sandbox whatever this is (`gatewayFor`).
+ */
+export function cardGatewayOf(
+  policy: Pick<Policy, 'billing'>,
+  gateways: { stripe: PaymentProvider | null; sandbox: PaymentProvider },
+): PaymentProvider {
+  const card = policy.billing.paymentProviders.find((p) => p.storedCardFields.includes('provider_card_id'));
+  return card?.id === 'stripe' && gateways.stripe ? gateways.stripe : gateways.sandbox;
 }

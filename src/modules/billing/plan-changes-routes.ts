@@ -8,6 +8,7 @@ import { addOnJson } from './add-ons.ts';
 import { billingErrors } from './billing-errors.ts';
 import { invoiceSummary } from './billing-overview.ts';
 import type { SubscriptionRow } from './billing-store.ts';
+import { paymentLinkJson } from './gateway-routes.ts';
 import type { Billing } from './index.ts';
 import { planChangeErrors } from './plan-changes-errors.ts';
 import { noticeJson } from './price-changes.ts';
@@ -137,18 +138,33 @@ export function registerPlanChangeRoutes(
         tags,
         summary: 'Buy a consumable pack (SMS, dial-in minutes): charged, invoiced, then added to the balance',
         params: AccountParams,
-        body: z.strictObject({ pack: Code, paymentMethodId: z.string().max(60).optional() }),
+        body: z.strictObject({
+          pack: Code,
+          paymentMethodId: z.string().max(60).optional(),
+          /** Accepted only to be refused with a clear error: no card data is taken for a purchase (BK-BIL-04). */
+          card: z.unknown().optional(),
+        }),
       },
     },
     async (request, reply) => {
       const result = await idempotent(request, reply, async () => {
         const actor = requireAccountAccess(request, request.params.accountId, BILLING_ROLES);
-        const bought = await billing.buyPack({
+        const bought = await billing.purchasePack({
           accountId: request.params.accountId,
           pack: request.body.pack,
           paymentMethodId: request.body.paymentMethodId ?? null,
+          cardDataGiven: request.body.card !== undefined,
           actor,
         });
+        // BK-BIL-04: paid on the gateway's page; the units come when its notification pays the invoice.
+        if (bought.via === 'payment_link') {
+          reply.code(201);
+          return {
+            pack: bought.order.packCode,
+            order: { id: bought.order.id, status: bought.order.status },
+            invoice: invoiceSummary(bought.invoice),
+          };
+        }
         if (bought.outcome === 'payment_failed') {
           reply.code(402);
           return { declined: { failureCode: bought.failureCode, payment: bought.payment.id } };
@@ -165,6 +181,15 @@ export function registerPlanChangeRoutes(
         throw new AppError(billingErrors['billing.payment_declined'], {
           details: Declined.parse(result.declined),
         });
+      if ('order' in result) {
+        // BK-BIL-04: tpay's payment page, asked after the order's commit (a retry gets the same open link).
+        const link = await billing.packOrderLink({
+          accountId: request.params.accountId,
+          invoiceId: result.invoice.id,
+          actor: requireAccountAccess(request, request.params.accountId, BILLING_ROLES),
+        });
+        return { ...result, paymentLink: link && paymentLinkJson(link) };
+      }
       return result;
     },
   );

@@ -27,9 +27,13 @@ export async function recordPayment(
     currency: string;
     reference: string;
     actor: string;
+    /** Who took the money: `transfer` (booked by staff, the default) or a pay-by-link gateway (`tpay`). */
+    provider?: string;
   },
 ): Promise<{ payment: PaymentRow; invoice: InvoiceRow; credit: Money }> {
   return deps.db.transaction(async () => {
+    // Lock order: the account's state first (the payment may lift a non-payment state), then its rows.
+    await deps.lifecycle.load([input.accountId], true);
     const invoice = await deps.store.invoice(input.accountId, input.invoiceId, true);
     if (!invoice)
       throw new AppError(billingErrors['billing.invoice_not_found'], { details: { id: input.invoiceId } });
@@ -69,7 +73,7 @@ export async function recordPayment(
       invoiceId: invoice.id,
       subscriptionId: invoice.subscriptionId,
       paymentMethodId: null,
-      provider: 'transfer',
+      provider: input.provider ?? 'transfer',
       providerRef: input.reference,
       idempotencyKey,
       amount: received.amount,
@@ -129,6 +133,7 @@ export async function recordPayment(
     if (applied.status === 'paid' && invoice.subscriptionId && invoice.periodTo)
       await markPaidThrough(deps, invoice.subscriptionId, invoice.periodTo, now);
     await deps.eventLog.append(events);
+    await deps.lifecycle.reviewStanding?.([{ accountId: input.accountId, at: now }], `payment:${payment.id}`);
     return {
       payment,
       invoice: { ...invoice, status: applied.status, amountPaid: applied.amountPaid.amount },

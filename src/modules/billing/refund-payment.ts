@@ -1,15 +1,17 @@
 import { type LocalDate, localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
-import { money, toDecimalString } from '../../platform/money.ts';
+import { type Money, money, toDecimalString } from '../../platform/money.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
-import { type BillingDeps, INVOICE_SERIES, SANDBOX_INVOICE_SERIES } from './billing-context.ts';
+import { type BillingDeps, invoiceSeriesFor, isSandboxSeries } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
 import type { InvoiceRow, PaymentRow, RefundRow } from './billing-store.ts';
 import { invoiceDocumentFromJson, invoiceDocumentToJson } from './invoice-json.ts';
 import { takeInvoiceNumber } from './invoice-numbering.ts';
 import { issuesKsefInvoices } from './invoice-rules.ts';
 import { renderFa3 } from './ksef/index.ts';
+import { gatewayById } from './payment-provider.ts';
 import type { Frequency } from './periods.ts';
+import { makePlanChangesStore } from './plan-changes-store.ts';
 import { checkRefundReason, decideRefund, refundCorrection } from './refund-rules.ts';
 
 export type RefundInput = {
@@ -19,8 +21,17 @@ export type RefundInput = {
   reason: string | undefined;
   /** The day the refund's cause takes effect (the termination day); the account's today when absent. */
   on?: LocalDate | undefined;
+  /**
+   * The part of the refund case's handling fee still to be kept (`RefundDecision.feeLeft` of the case's
+   * previous payment): a case with several payments keeps the fee once (QU-LIF-08, QU-BIL-11). Absent: the
+   * policy's whole fee, for a case of one payment.
+   */
+  feeLeft?: Money | null | undefined;
   actor: string;
 };
+
+/** Payments received by bank transfer (or a pay-by-link transfer): given back by the operator's transfer. */
+const TRANSFER_PROVIDERS = new Set(['transfer', 'bank_transfer', 'tpay']);
 
 export type RefundResult = {
   refund: RefundRow;
@@ -31,16 +42,22 @@ export type RefundResult = {
 };
 
 /**
- * An operator refunds a card payment for a reason from the terms' closed list (CM-BIL-04); any other reason,
+ * An operator refunds a payment for a reason from the terms' closed list (CM-BIL-04); any other reason,
  * or none, is refused and nothing is written. The amount is the rule's (`decideRefund`: withdrawal, the
  * unused days of a termination without cause, …) for this payment and the period its invoice covers.
  *
- * In one transaction: the gateway refunds the payment's charge under the key `refund:<payment>` (a
- * sandbox refund is synchronous, like its charges), the refund row with that key (unique: a payment is
+ * In one transaction: the gateway that took the payment refunds its charge under the key `refund:<payment>`
+ * (the sandbox at once; Stripe over the network, inside the transaction: a commit that fails after Stripe
+ * refunded is retried with the same key and Stripe answers with the same Refund, so money goes back once),
+ * the refund row with that key (unique: a payment is
  * refunded at most once, and a retry returns the first refund), the correcting invoice (KOR) of the payment's
  * invoice, numbered in the original's series, with negative lines for the refunded amount and its FA(3) XML
  * for a Polish seller, and the events `payment.refunded` and `invoice.corrected`. No mail is sent yet (there
  * is no template for it).
+ *
+ * A payment received by transfer (Quanda's customers pay by transfer) is refunded the same way (reason, amount,
+ * KOR, events), except that no gateway moves the money: the refund is recorded as `awaiting_transfer` and the
+ * operator confirms the transfer with its bank reference (`confirmRefundTransfer`).
  */
 export async function refundPayment(deps: BillingDeps, input: RefundInput): Promise<RefundResult> {
   return deps.db.transaction(async () => {
@@ -66,8 +83,16 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
     // The reason is checked before anything about the payment, so an unlisted reason is always a 422.
     const reason = checkRefundReason(policy, input.reason);
     if (payment.status !== 'succeeded') throw notRefundable('it did not succeed');
-    if (payment.provider !== deps.provider.id || payment.providerRef === null)
-      throw notRefundable(`it was not taken by card through ${deps.provider.id}`);
+    // A consumable pack marked non-refundable is never refunded, used or not (BK-BIL-03).
+    const pack = await makePlanChangesStore(deps.db).packOfPayment(payment.id);
+    if (pack && policy.packs.find((p) => p.code === pack.packCode)?.refundable === false)
+      throw notRefundable(`it paid for pack ${pack.packCode}, which is not refundable`);
+    // Refunded through the gateway that took it (Stripe, or the sandbox for a test clock's account), or by the
+    // operator's transfer for money received by transfer.
+    const byTransfer = TRANSFER_PROVIDERS.has(payment.provider);
+    const gateway = byTransfer ? null : gatewayById(deps, payment.provider);
+    if (!byTransfer && (gateway === null || payment.providerRef === null))
+      throw notRefundable(`it was not taken by card through ${deps.provider.id} nor received by transfer`);
     const invoice = payment.invoiceId ? await deps.store.invoice(input.accountId, payment.invoiceId) : null;
     if (!invoice || invoice.periodFrom === null || invoice.periodTo === null)
       throw notRefundable('it has no invoice for a period');
@@ -84,23 +109,30 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       period: { from: invoice.periodFrom, to: invoice.periodTo },
       on: input.on ?? today,
       frequency,
+      feeLeft: input.feeLeft,
     });
     if (decision.amount.amount <= 0n) throw notRefundable('nothing is due back');
 
-    const refunded = await deps.provider.refund({
-      providerRef: payment.providerRef,
-      amount: decision.amount,
-      idempotencyKey: key,
-    });
+    const refunded = gateway
+      ? await gateway.refund({
+          providerRef: payment.providerRef!,
+          amount: decision.amount,
+          idempotencyKey: key,
+        })
+      : null;
 
-    const series = invoice.series === SANDBOX_INVOICE_SERIES.series ? SANDBOX_INVOICE_SERIES : INVOICE_SERIES;
+    const series = invoiceSeriesFor(isSandboxSeries(invoice.series) ? 'sandbox' : null, policy, 'KOR');
     const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: today });
     const document = refundCorrection(invoiceDocumentFromJson(invoice.document), {
       number,
       issueDate: today,
       refund: decision.amount,
       reason: reason,
+      method: gateway ? 'card' : 'transfer',
     });
+    // FA(3) names the corrected invoice by its KSeF number once KSeF accepted it (NrKSeF), else NrKSeFN.
+    if (document.correction && invoice.ksefNumber)
+      document.correction.original.ksefNumber = invoice.ksefNumber;
     const correction = await deps.store.insertInvoice({
       id: deps.ids.next('inv'),
       accountId: input.accountId,
@@ -108,7 +140,8 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       series: series.series,
       number,
       kind: 'KOR',
-      status: 'paid',
+      // A transfer refund is paid once the operator confirms the transfer.
+      status: gateway ? 'paid' : 'issued',
       issueDate: today,
       dueDate: null,
       periodFrom: invoice.periodFrom,
@@ -117,7 +150,7 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       net: document.totals.net.amount,
       vat: document.totals.vat.amount,
       gross: document.totals.gross.amount,
-      amountPaid: document.totals.gross.amount,
+      amountPaid: gateway ? document.totals.gross.amount : 0n,
       document: invoiceDocumentToJson(document),
       ksefXml: issuesKsefInvoices(policy) ? renderFa3(document, { createdAt: now }) : null,
       createdAt: now,
@@ -130,8 +163,10 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       amount: decision.amount.amount,
       currency: decision.amount.currency,
       reason: reason,
-      provider: deps.provider.id,
-      providerRef: refunded.providerRef,
+      provider: gateway?.id ?? 'transfer',
+      providerRef: refunded?.providerRef ?? null,
+      status: refunded ? 'refunded' : 'awaiting_transfer',
+      sentAt: refunded ? now : null,
       idempotencyKey: key,
       createdAt: now,
     });
@@ -155,6 +190,8 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
           fee: decision.fee && toDecimalString(decision.fee),
           unusedDays: decision.unusedDays,
           on: input.on ?? today,
+          method: gateway ? 'gateway' : 'transfer',
+          status: refund.status,
         },
       },
       {
@@ -180,5 +217,55 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       },
     ]);
     return { refund, payment, correction, replayed: false };
+  });
+}
+
+/**
+ * The operator has sent a transfer refund (`awaiting_transfer`): records the bank reference and the time, marks
+ * the correcting invoice paid and writes `refund.sent`. Idempotent: a refund already sent is returned as it is.
+ * Joins the caller's transaction.
+ */
+export async function confirmRefundTransfer(
+  deps: BillingDeps,
+  input: { accountId: string; refundId: string; reference: string; actor: string; clause?: string | null },
+): Promise<RefundRow> {
+  return deps.db.transaction(async () => {
+    const [life] = await deps.lifecycle.load([input.accountId], true);
+    if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: input.accountId } });
+    const refund = await deps.store.refundForUpdate(input.accountId, input.refundId);
+    if (refund?.provider !== 'transfer')
+      throw new AppError(billingErrors['billing.refund_not_found'], { details: { id: input.refundId } });
+    if (refund.status === 'refunded') return refund;
+    const reference = input.reference.trim();
+    if (reference === '')
+      throw new AppError(billingErrors['billing.payment_invalid'], {
+        details: { problem: 'the bank reference is empty' },
+      });
+    const now = await deps.timeOf(life.clockId);
+    const sent = await deps.store.markRefundSent(refund.id, { providerRef: reference, sentAt: now });
+    if (refund.invoiceId) {
+      const correction = await deps.store.invoice(input.accountId, refund.invoiceId);
+      if (correction)
+        await deps.store.updateInvoicePaid(correction.id, { status: 'paid', amountPaid: correction.gross });
+    }
+    const policy = deps.policyOf(life.policyVersionId);
+    await deps.eventLog.append([
+      {
+        chainId: input.accountId,
+        type: 'payment.refund_sent',
+        clause: input.clause === undefined ? policy.billing.clauses.refund : input.clause,
+        actor: input.actor,
+        cause: `refund:${refund.id}`,
+        occurredAt: now,
+        data: {
+          refund: refund.id,
+          payment: refund.paymentId,
+          amount: toDecimalString(money(refund.amount, refund.currency)),
+          currency: refund.currency,
+          method: 'transfer',
+        },
+      },
+    ]);
+    return sent;
   });
 }

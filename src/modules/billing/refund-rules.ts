@@ -3,7 +3,6 @@ import { AppError } from '../../platform/errors.ts';
 import {
   allocate,
   type Money,
-  money,
   multiplyRatio,
   negate,
   parseMoney,
@@ -19,6 +18,9 @@ import { daysFrom, type Frequency, type Period, prorate } from './periods.ts';
 const PRO_RATA_REASONS = new Set([
   'termination_without_cause', // CM-LIF-17
   'eligible_user_important_reason', // CM-LIF-18
+  'reputation_termination', // BK-LIF-04 (A6: from the day the termination takes effect)
+  'provider_withdrawal', // QU-LIF-06 (A14: the provider withdraws for a breach other than art. 4.8 / 5)
+  'provider_breach', // QU-LIF-06 (A14: the customer withdraws for the provider's breach)
 ]);
 
 /** Reasons whose refund is the unused part of the period minus the terms-objection fee (QU-LEG-02). */
@@ -28,8 +30,13 @@ export type RefundDecision = {
   reason: string;
   /** What goes back to the customer, gross, in the payments' currency; never negative. */
   amount: Money;
-  /** The handling fee kept, if any. */
+  /** The handling fee kept from this refund, if any (never more than the refund before it). */
   fee: Money | null;
+  /**
+   * The part of the case's handling fee still to be kept from its other payments: the fee is taken once per
+   * refund case (QU-LIF-08, QU-BIL-11), so a payment smaller than the fee leaves the rest for the next one.
+   */
+  feeLeft: Money | null;
   /** Unused days of the period counted, for the pro-rata reasons. */
   unusedDays: number | null;
 };
@@ -67,20 +74,26 @@ export function decideRefund(
     /** The day the refund's cause takes effect (termination, withdrawal). */
     on: LocalDate;
     frequency: Frequency;
+    /**
+     * What is still to be kept of the case's handling fee when other payments of the same case were refunded
+     * first (from their decisions' `feeLeft`); absent: the policy's whole fee.
+     */
+    feeLeft?: Money | null | undefined;
   },
 ): RefundDecision {
   checkRefundReason(policy, input.reason);
   const currency = input.payments[0]?.currency ?? policy.locale.currency;
   const paid = sum(input.payments, currency);
   const lessFee = (amount: Money, fee: Policy['billing']['handlingFees']['withdrawal']) => {
-    if (fee === null) return { amount, fee: null };
-    const charged = parseMoney(fee.amount, fee.currency);
-    if (charged.currency !== amount.currency)
+    if (fee === null) return { amount, fee: null, feeLeft: null };
+    const due = input.feeLeft === undefined ? parseMoney(fee.amount, fee.currency) : input.feeLeft;
+    if (due === null || due.amount <= 0n) return { amount, fee: null, feeLeft: due };
+    if (due.currency !== amount.currency)
       throw new AppError(billingErrors['billing.refund_amount_undetermined'], {
-        details: { reason: input.reason, problem: `fee in ${charged.currency}, payments in ${currency}` },
+        details: { reason: input.reason, problem: `fee in ${due.currency}, payments in ${currency}` },
       });
-    const rest = subtract(amount, charged);
-    return { amount: rest.amount < 0n ? money(0n, currency) : rest, fee: charged };
+    const kept = due.amount > amount.amount ? amount : due;
+    return { amount: subtract(amount, kept), fee: kept, feeLeft: subtract(due, kept) };
   };
 
   if (input.reason === 'withdrawal') {
@@ -99,7 +112,7 @@ export function decideRefund(
     );
     const net = PRO_RATA_MINUS_FEE_REASONS.has(input.reason)
       ? lessFee(share, policy.billing.handlingFees.termsObjectionRefund)
-      : { amount: share, fee: null };
+      : { amount: share, fee: null, feeLeft: null };
     return { reason: input.reason, ...net, unusedDays };
   }
   throw new AppError(billingErrors['billing.refund_amount_undetermined'], {
@@ -137,7 +150,14 @@ export function refundReasonText(reason: string, language: 'pl' | 'en'): string 
  */
 export function refundCorrection(
   original: InvoiceDocument,
-  input: { number: string; issueDate: LocalDate; refund: Money; reason: string },
+  input: {
+    number: string;
+    issueDate: LocalDate;
+    refund: Money;
+    reason: string;
+    /** How the money goes back: the card's gateway at once, or the operator's transfer (paid when sent). */
+    method?: 'card' | 'transfer';
+  },
 ): InvoiceDocument {
   const gross = original.totals.gross;
   if (input.refund.currency !== original.currency || input.refund.amount <= 0n || gross.amount <= 0n)
@@ -210,7 +230,8 @@ export function refundCorrection(
     totals,
     payment: {
       dueDate: null,
-      paid: { at: input.issueDate, amount: totals.gross, method: 'card' },
+      paid:
+        input.method === 'transfer' ? null : { at: input.issueDate, amount: totals.gross, method: 'card' },
       bankAccount: null,
     },
     correction: {

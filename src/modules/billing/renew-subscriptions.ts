@@ -7,12 +7,17 @@ import type { AccountContact } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
 import { type BillingDeps, RENEW } from './billing-context.ts';
 import type { PaymentMethodRow, PaymentRow, SubscriptionRow } from './billing-store.ts';
-import { type Buyer, decideInvoiceVat, invoiceGross, subscriptionLineText } from './invoice-rules.ts';
+import { type ChargeOutcome, markCharged, openCharge, outcomeInProcess } from './charge-payments.ts';
+import { type Buyer, decideInvoiceVat, invoiceGross } from './invoice-rules.ts';
 import { buyerOf, invoiceIssued, issueInvoice, planName } from './issue-invoice.ts';
+import { gatewayFor } from './payment-provider.ts';
 import { drawCredit } from './payment-rules.ts';
 import type { Period } from './periods.ts';
+import { reminderSchedule } from './reminders.ts';
 import { decideRenewal, type RenewalDecision, renewalDueAt, renewalKey, retryAt } from './renewal-rules.ts';
+import { renewalLines } from './subscription-terms.ts';
 import type { VatDecision } from './vat/index.ts';
+import { vatIdStatusOf } from './vat-id-checks.ts';
 
 /**
  * The `billing.renew` due handler: renews each subscription of the batch whose renewal is still due,
@@ -39,6 +44,8 @@ import type { VatDecision } from './vat/index.ts';
  */
 export function renewSubscriptions(deps: BillingDeps): (items: DueItem[]) => Promise<void> {
   return async (items) => {
+    // Lock order (ARCHITECTURE.md, Storage): the accounts' states first, then their subscriptions.
+    await deps.lifecycle.load([...new Set(items.map((i) => i.accountId))], true);
     const subscriptions = new Map(
       (
         await deps.store.subscriptionsByIds(
@@ -61,9 +68,11 @@ export function renewSubscriptions(deps: BillingDeps): (items: DueItem[]) => Pro
       ]),
     );
     const out: Outcome = { events: [], mails: [], schedules: [] };
+    // A suspended account is charged nothing of any kind (CM-LIF-06): its reactivation resumes the renewal.
+    const paused = (await deps.lifecycle.renewalsPaused?.(items)) ?? new Set<string>();
     for (const item of items) {
       const subscription = subscriptions.get(item.ref);
-      if (!subscription) continue;
+      if (!subscription || paused.has(subscription.accountId)) continue;
       const policy = deps.policyOf(subscription.policyVersionId);
       const method = subscription.paymentMethodId
         ? (methods.get(subscription.paymentMethodId) ?? null)
@@ -88,6 +97,10 @@ export function renewSubscriptions(deps: BillingDeps): (items: DueItem[]) => Pro
     await deps.eventLog.append(out.events);
     await deps.notifications.send(out.mails);
     await deps.dueWork.schedule(out.schedules);
+    await deps.lifecycle.reviewStanding?.(
+      items.map((i) => ({ accountId: i.accountId, at: i.firedAt })),
+      `due:${RENEW}`,
+    );
   };
 }
 
@@ -125,8 +138,9 @@ async function act(
     }
     case 'charge': {
       const recorded = tries.find((p) => p.idempotencyKey === decision.idempotencyKey) ?? null;
-      // An attempt recorded as declined is over; its retry has its own key and due time.
-      if (recorded?.status === 'failed') return;
+      // An attempt recorded as declined is over; its retry has its own key and due time. One still pending
+      // is a remote gateway's charge under way: its answer or webhook settles it (`applyRenewalCharge`).
+      if (recorded?.status === 'failed' || recorded?.status === 'pending') return;
       return charge(deps, step, decision, recorded, out);
     }
   }
@@ -147,16 +161,13 @@ type Pricing = {
 async function priceRenewal(deps: BillingDeps, step: Step, period: Period): Promise<Pricing> {
   const { subscription, policy, item } = step;
   const issueDate = localDateOf(item.firedAt, policy.locale.timeZone);
-  const { buyer, language } = buyerOf(await deps.accounts.profile(subscription.accountId), step.contact);
+  const profile = await deps.accounts.profile(subscription.accountId);
+  const vatIdValid = await vatIdStatusOf(deps.db, subscription.accountId, profile.taxId, profile.country);
+  const { buyer, language } = buyerOf(profile, step.contact, vatIdValid);
   const vat = decideInvoiceVat(policy, buyer, issueDate, deps.vatRates, language);
-  // The customer's own price, the snapshot taken at the order (CM-BIL-03), not today's price list.
-  const name = planName(policy, subscription.planCode, language);
-  const items = [
-    {
-      description: subscriptionLineText(name, subscription.frequency, period, language),
-      net: money(subscription.priceAmount, subscription.priceCurrency),
-    },
-  ];
+  // The customer's own plan and price from its price schedule, never today's price list (CM-BIL-03,
+  // QU-BIL-09/10/11), with the add-ons that renew with it on the same invoice (CM-BIL-06).
+  const items = await renewalLines(deps, { policy, subscription, period, language });
   const gross = invoiceGross(items, vat, subscription.priceCurrency);
   const balance = await deps.store.creditBalance(subscription.accountId, subscription.priceCurrency);
   return { issueDate, buyer, language, vat, items, gross, ...drawCredit(gross, balance) };
@@ -170,46 +181,163 @@ async function charge(
   out: Outcome,
 ): Promise<void> {
   const { subscription, item, method } = step;
-  const at = item.firedAt;
   const pricing = await priceRenewal(deps, step, decision.period);
   const { toCharge } = pricing;
   const [year, month] = pricing.issueDate.split('-').map(Number) as [number, number];
 
-  let payment = recorded;
-  if (!payment && toCharge.amount > 0n) {
-    const result = await deps.provider.charge({
+  if (!recorded && toCharge.amount > 0n) {
+    const gateway = gatewayFor(deps, subscription.clockId);
+    const context: RenewalChargeContext = {
+      subscriptionId: subscription.id,
+      period: decision.period,
+      because: decision.because,
+      attempt: decision.attempt,
+      firedAt: item.firedAt.toISOString(),
+      dueAt: item.dueAt.toISOString(),
+      cause: step.cause,
+      pricing: {
+        issueDate: pricing.issueDate,
+        buyer: pricing.buyer,
+        language: pricing.language,
+        vat: pricing.vat,
+        items: pricing.items.map((i) => ({ description: i.description, net: jsonMoney(i.net) })),
+        gross: jsonMoney(pricing.gross),
+        fromCredit: jsonMoney(pricing.fromCredit),
+        toCharge: jsonMoney(pricing.toCharge),
+      },
+    };
+    const payment = await openCharge(deps, gateway, {
+      accountId: subscription.accountId,
+      purpose: 'renewal',
+      subscriptionId: subscription.id,
+      paymentMethodId: method!.id,
+      idempotencyKey: decision.idempotencyKey,
+      amount: toCharge,
+      methodRef: method!.providerRef,
+      offSession: true,
+      on: { year, month },
+      context,
+      at: item.firedAt,
+    });
+    // A remote gateway is charged by the charge runner after the sweep's transaction commits.
+    if (gateway.remote) return;
+    const result = await gateway.charge({
       methodRef: method!.providerRef,
       amount: toCharge,
       idempotencyKey: decision.idempotencyKey,
       offSession: true,
       on: { year, month },
+      reference: payment.id,
     });
-    const failureCode =
-      result.status === 'succeeded'
-        ? null
-        : result.status === 'failed'
-          ? result.failureCode
-          : 'authentication_required';
-    payment = await deps.store.insertPayment({
-      id: deps.ids.next('pay'),
-      accountId: subscription.accountId,
-      invoiceId: null,
-      subscriptionId: subscription.id,
-      paymentMethodId: method!.id,
-      provider: deps.provider.id,
-      providerRef: result.providerRef,
-      idempotencyKey: decision.idempotencyKey,
-      amount: toCharge.amount,
-      currency: toCharge.currency,
-      status: failureCode ? 'failed' : 'succeeded',
-      failureCode,
-      createdAt: at,
-    });
-    if (failureCode) return declined(deps, step, decision, payment, out);
+    return settleRenewal(deps, step, decision, pricing, payment, outcomeInProcess(result), out);
   }
-  if (payment) out.events.push(paymentEvent(step, payment, decision.because));
-  const received = { amount: pricing.gross, method: payment ? ('card' as const) : ('other' as const) };
+  if (recorded) out.events.push(paymentEvent(step, recorded, decision.because));
+  const received = { amount: pricing.gross, method: recorded ? ('card' as const) : ('other' as const) };
+  return renew(deps, step, decision.period, decision.because, pricing, { received, payment: recorded }, out);
+}
+
+/** A renewal charge's outcome: the period renewed with its paid invoice, or the decline and its retry. */
+async function settleRenewal(
+  deps: BillingDeps,
+  step: Step,
+  decision: Pick<Extract<RenewalDecision, { action: 'charge' }>, 'period' | 'because' | 'attempt'>,
+  pricing: Pricing,
+  pending: PaymentRow,
+  outcome: ChargeOutcome,
+  out: Outcome,
+): Promise<void> {
+  const payment = await markCharged(deps, pending, outcome);
+  if (!payment) return;
+  if (payment.status === 'failed') return declined(deps, step, decision, payment, out);
+  out.events.push(paymentEvent(step, payment, decision.because));
+  const received = { amount: pricing.gross, method: 'card' as const };
   return renew(deps, step, decision.period, decision.because, pricing, { received, payment }, out);
+}
+
+/** What settling a renewal's charge needs, frozen when the charge was opened (Money as minor-unit strings). */
+export type RenewalChargeContext = {
+  subscriptionId: string;
+  period: Period;
+  because: string | null;
+  attempt: number;
+  firedAt: string;
+  dueAt: string;
+  cause: string;
+  pricing: {
+    issueDate: string;
+    buyer: Buyer;
+    language: 'pl' | 'en';
+    vat: VatDecision | null;
+    items: { description: string; net: JsonMoney }[];
+    gross: JsonMoney;
+    fromCredit: JsonMoney;
+    toCharge: JsonMoney;
+  };
+};
+
+type JsonMoney = { amount: string; currency: string };
+const jsonMoney = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
+const moneyOf = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
+
+/**
+ * Settles a renewal charge a remote gateway answered later (its answer or webhook): exactly what the sweep
+ * does with the sandbox's immediate answer (`settleRenewal`), at the renewal's firing time and with the
+ * price frozen then: on success the invoice (CM-BIL-09), the period moved on and the next renewal (CM-BIL-01);
+ * on a decline `payment.failed`, `subscription.renewal_failed`, past due and the next try. Events, mails and
+ * due items commit with the caller's transaction. A payment settled before changes nothing.
+ */
+export async function applyRenewalCharge(
+  deps: BillingDeps,
+  pending: PaymentRow,
+  context: RenewalChargeContext,
+  outcome: ChargeOutcome,
+): Promise<void> {
+  // Lock order: the account's state first, then its subscription.
+  await deps.lifecycle.load([pending.accountId], true);
+  const [subscription] = await deps.store.subscriptionsByIds([context.subscriptionId], true);
+  if (!subscription)
+    throw new Error(`renewal charge ${pending.id}: no subscription ${context.subscriptionId}`);
+  const policy = deps.policyOf(subscription.policyVersionId);
+  const [method] = subscription.paymentMethodId
+    ? await deps.store.paymentMethodsByIds([subscription.paymentMethodId])
+    : [];
+  const [contact] = await deps.accounts.contactsOf([subscription.accountId]);
+  const item: DueItem = {
+    accountId: subscription.accountId,
+    kind: RENEW,
+    ref: subscription.id,
+    dueAt: new Date(context.dueAt),
+    clockId: subscription.clockId,
+    attempts: 0,
+    firedAt: new Date(context.firedAt),
+  };
+  const step: Step = { item, policy, subscription, method: method ?? null, contact, cause: context.cause };
+  const p = context.pricing;
+  const pricing: Pricing = {
+    issueDate: p.issueDate,
+    buyer: p.buyer,
+    language: p.language,
+    vat: p.vat,
+    items: p.items.map((i) => ({ description: i.description, net: moneyOf(i.net) })),
+    gross: moneyOf(p.gross),
+    fromCredit: moneyOf(p.fromCredit),
+    toCharge: moneyOf(p.toCharge),
+  };
+  const out: Outcome = { events: [], mails: [], schedules: [] };
+  // The period may have moved on meanwhile (it never should: the renewal waits for this charge); then the
+  // payment is recorded and nothing is renewed twice.
+  const expected = addDays(subscription.currentPeriodTo, 1) === context.period.from;
+  if (expected || outcome.status === 'failed')
+    await settleRenewal(deps, step, context, pricing, pending, outcome, out);
+  else await markCharged(deps, pending, outcome);
+  await deps.eventLog.append(out.events);
+  await deps.notifications.send(out.mails);
+  await deps.dueWork.schedule(out.schedules);
+  // As after the sweep: payment facts changed, so the lifecycle's non-payment rules decide again.
+  await deps.lifecycle.reviewStanding?.(
+    [{ accountId: subscription.accountId, at: item.firedAt }],
+    `payment:${pending.id}`,
+  );
 }
 
 /**
@@ -285,14 +413,14 @@ async function renew(
     },
   });
   if (announced.mail) out.mails.push(announced.mail);
-  out.schedules.push(renewalDue(policy, renewed));
+  out.schedules.push(renewalDue(policy, renewed), ...reminderSchedule(policy, renewed));
 }
 
 /** A declined renewal charge: the subscription is past due and the next try is scheduled, if any is left. */
 async function declined(
   deps: BillingDeps,
   step: Step,
-  decision: Extract<RenewalDecision, { action: 'charge' }>,
+  decision: Pick<Extract<RenewalDecision, { action: 'charge' }>, 'period' | 'because' | 'attempt'>,
   payment: PaymentRow,
   out: Outcome,
 ): Promise<void> {

@@ -35,12 +35,17 @@ export type ChargeRequest = {
   offSession: boolean;
   /** The date of the charge on the caller's clock, to check the card's expiry against. */
   on: { year: number; month: number };
+  /** The payment row the charge is for; a remote gateway keeps it with the charge to match its webhooks. */
+  reference?: string;
 };
 
 export type ChargeResult =
   | { status: 'succeeded'; providerRef: string }
-  | { status: 'failed'; providerRef: string; failureCode: FailureCode }
-  | { status: 'requires_action'; providerRef: string };
+  | { status: 'failed'; providerRef: string | null; failureCode: FailureCode | (string & {}) }
+  /** The customer must authenticate (3-D Secure) in the browser with `clientSecret`; a webhook tells the end. */
+  | { status: 'requires_action'; providerRef: string; clientSecret?: string }
+  /** Accepted, the outcome comes later (a webhook). */
+  | { status: 'processing'; providerRef: string };
 
 /** Money given back for a succeeded charge (`providerRef`: the charge's reference). */
 export type RefundRequest = { providerRef: string; amount: Money; idempotencyKey: string };

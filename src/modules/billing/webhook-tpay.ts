@@ -4,6 +4,7 @@ import type { BillingDeps } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
 import { paymentLinks } from './billing-schema.ts';
 import { firstDelivery } from './charge-payments.ts';
+import { creditPaidPackOrder } from './one-off-payments.ts';
 import { linkById } from './pay-invoice-by-link.ts';
 import type { TpayNotification } from './providers/tpay-gateway.ts';
 import { recordPayment } from './record-payment.ts';
@@ -64,6 +65,8 @@ export async function applyTpayNotification(
         providerRef: notification.tr_id,
       })
       .where(eq(paymentLinks.id, link.id));
+    // BK-BIL-04: a pack bought by link is credited once its invoice is paid (a no-op for other invoices).
+    await creditPaidPackOrder(deps, link.invoiceId, 'system');
     return 'applied';
   });
 }

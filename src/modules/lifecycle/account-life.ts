@@ -101,6 +101,11 @@ export function makeAccountLife(deps: {
   portalUrl: string;
   /** The policy new contracts are made under: its notice period and features for a discontinuation. */
   current?: () => { policy: Policy; versionId: string };
+  /**
+   * Ends every way into the account (its users' sessions; CM-SEC-06) once its contract has ended; bound to
+   * the accounts module at wiring time. Runs in the transaction that ended the contract.
+   */
+  revokeAccess?: (input: { accountId: string; clause: string | null; cause: string }) => Promise<void>;
 }) {
   const { db, eventLog, dueWork, notifications, ids, policyOf, lifecycle } = deps;
   const billingUrl = `${deps.portalUrl}/billing`;
@@ -603,6 +608,19 @@ export function makeAccountLife(deps: {
       return { ...pending, status: 'revoked' };
     });
   }
+
+  // CM-SEC-06: once the contract ends (termination, expiry, liquidation, deletion), no session of the
+  // account stays open.
+  lifecycle.onLifeFacts(async (facts) => {
+    if (!deps.revokeAccess) return;
+    const ended = new Map([...facts.contractEnded, ...facts.purged].map((f) => [f.accountId, f]));
+    for (const f of ended.values())
+      await deps.revokeAccess({
+        accountId: f.accountId,
+        clause: policyOf(f.policyVersionId).security.clauses?.accessEnded ?? null,
+        cause: `state:${'state' in f ? f.state : 'purged'}`,
+      });
+  });
 
   // Once an account is purged nothing about it is pending any more: open requests lapse.
   lifecycle.onLifeFacts(async (facts) => {
@@ -1217,6 +1235,26 @@ export function makeAccountLife(deps: {
     });
   }
 
+  /**
+   * A full erasure of the account owner's data (CM-PRV-06) handled as the account's deletion: at once, no
+   * renewal, the contract ends and the account is `purged` (no sign-in, no restore, its sessions revoked);
+   * the caller erases the data through retention. An account already purged is left as it is.
+   */
+  async function deleteOnErasure(input: {
+    accountId: string;
+    actor: string;
+    cause: string;
+    clause: string | null;
+  }): Promise<LifeRow> {
+    return db.transaction(async () => {
+      const { row, now } = await lockedLife(input.accountId);
+      if (row.state === 'purged') return row;
+      return endNow(input.accountId, input.actor, input.cause, input.clause, now, 'purged', {
+        erasureRequest: input.cause,
+      });
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------------
   // Discontinuation
 
@@ -1361,6 +1399,7 @@ export function makeAccountLife(deps: {
     restoreRequests,
     requestDeletion,
     confirmDeletion,
+    deleteOnErasure,
     announceDiscontinuation,
   };
 }

@@ -13,6 +13,22 @@ const EntitlementsReply = z.object({
   features: z.array(z.string()),
   limits: z.record(z.string(), z.number()),
   validUntil: z.string().nullable(),
+  /** Add-ons in force (CM-BIL-06): their features and limit increments are in `features` and `limits`. */
+  addOns: z.array(z.string()).optional(),
+  /** Units left per consumable balance (BK-BIL-03, CM-BIL-11). */
+  balances: z.record(z.string(), z.number()).optional(),
+  /** The operator's restrictions in force (CM-LIF-16, QU-LIF-04, BK-LIF-03); absent when there are none. */
+  restrictions: z
+    .array(
+      z.object({
+        scope: z.string(),
+        resourceId: z.string().nullable(),
+        ground: z.string(),
+        clause: z.string(),
+        since: z.string(),
+      }),
+    )
+    .optional(),
 });
 type EntitlementsReply = z.infer<typeof EntitlementsReply>;
 

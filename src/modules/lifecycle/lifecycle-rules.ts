@@ -143,6 +143,7 @@ const accessByState: Record<AccountState, Entitlements['access']> = {
   free_ended: 'restricted',
   active: 'full',
   past_due: 'full',
+  restricted: 'restricted',
   blocked: 'restricted',
   suspended: 'restricted',
   expired: 'restore_only',
@@ -158,7 +159,14 @@ const accessByState: Record<AccountState, Entitlements['access']> = {
  */
 export function entitlementsOf(
   policy: Policy,
-  current: { state: AccountState; planCode: string; trialEndsAt: Date | null; freeEndsAt: Date | null },
+  current: {
+    state: AccountState;
+    planCode: string;
+    trialEndsAt: Date | null;
+    freeEndsAt: Date | null;
+    /** The end of an expired or closed account's restore window: the next time-driven change (CM-LIF-03/13). */
+    restorableUntil?: Date | null;
+  },
 ): Entitlements {
   const plan = policy.plans.find((p) => p.code === current.planCode);
   if (!plan) throw new Error(`plan ${current.planCode} is not in policy ${policy.id}@${policy.version}`);
@@ -167,7 +175,13 @@ export function entitlementsOf(
   const unpaid = current.state === 'trial_ended' && (plan.kind === 'paid' || plan.kind === 'trial');
   const access = unpaid ? 'restricted' : accessByState[current.state];
   const validUntil =
-    current.state === 'trial' ? current.trialEndsAt : current.state === 'free' ? current.freeEndsAt : null;
+    current.state === 'trial'
+      ? current.trialEndsAt
+      : current.state === 'free'
+        ? current.freeEndsAt
+        : current.state === 'expired' || current.state === 'liquidated' || current.state === 'terminated'
+          ? (current.restorableUntil ?? null)
+          : null;
   return {
     state: current.state,
     plan: { code: plan.code, kind: plan.kind, name: plan.name },

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { localDateOf } from '../../platform/calendar.ts';
+import { addDays, type LocalDate, localDateOf, startOfDay } from '../../platform/calendar.ts';
 import { jsonRows, textArray } from '../../platform/db/bulk.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { DueItem, DueWork } from '../../platform/due-work/due-work.ts';
+import type { DueWork } from '../../platform/due-work/due-work.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { EventLog, NewEvent } from '../../platform/evidence/event-log.ts';
 import type { Policy } from '../../policy/index.ts';
@@ -14,12 +14,69 @@ import {
   type Entitlements,
   entitlementsOf,
   startOfLife,
+  windowEndsAt,
 } from './lifecycle-rules.ts';
 import type { AccountState } from './lifecycle-schema.ts';
 
 export const TRIAL_END = 'lifecycle.trial_end';
 export const FREE_END = 'lifecycle.free_end';
+/** The notice that a trial is ending, `trial.endingNoticeDays` before its end. */
+export const TRIAL_ENDING = 'lifecycle.trial_ending';
 export const ACCOUNT_CHANGED = 'account_changed';
+/** The end of a liquidated or terminated account's restore window: it is purged (CM-LIF-13). */
+export const RESTORE_WINDOW_END = 'lifecycle.restore_window_end';
+/**
+ * The event recorded when an account's contract ends, with `{ state, endedAt }`: the fact retention periods
+ * count from (QU-LIF-09 30 days, MOC-LIF-02 180 days). Listeners given to `onLifeFacts` hear it in the same
+ * transaction.
+ */
+export const CONTRACT_ENDED_EVENT = 'account.contract_ended';
+/**
+ * The event recorded when an account is purged (QU-LIF-03, CM-LIF-03/13, BK-LIF-06, MOC-LIF-01): from then
+ * on it can never be restored, and every data category of it is due for deletion. Lifecycle deletes no data
+ * itself: the retention engine, listening through `onLifeFacts`, does.
+ */
+export const ACCOUNT_PURGED_EVENT = 'account.purged';
+
+/** What an account's life tells listeners (the retention engine), inside the transaction that made it so. */
+export type LifeFacts = {
+  contractEnded: {
+    accountId: string;
+    at: Date;
+    state: AccountState;
+    clockId: string | null;
+    policyVersionId: string;
+  }[];
+  purged: {
+    accountId: string;
+    at: Date;
+    because: string | null;
+    clockId: string | null;
+    policyVersionId: string;
+  }[];
+};
+
+/** The item a transition is decided for: a due item, or a request acted on at `firedAt`. */
+export type TransitionItem = { accountId: string; kind: string; firedAt: Date };
+
+/** A rule's answer for one account: the state to move to, and optionally the dates it changes. */
+export type TransitionDecision = {
+  to: AccountState;
+  planCode: string;
+  because: string | null;
+  /** What caused it; `due:<kind>` when not given. */
+  cause?: string;
+  /** Who did it; `system` when not given. */
+  actor?: string;
+  /** The unpaid day the state is owed to (non-payment states); kept when not given, cleared on `active`. */
+  unpaidAnchor?: LocalDate | null;
+  /** The end of its restore window; for `liquidated`/`terminated` the policy's window when not given. */
+  restorableUntil?: Date | null;
+  /** More facts for the event (ids, dates; never personal data). */
+  data?: Record<string, string | number | boolean | null>;
+};
+
+const contractEndingStates: ReadonlySet<AccountState> = new Set(['liquidated', 'terminated', 'purged']);
 
 export type AccountContact = { accountId: string; email: string; locale: 'pl' | 'en'; companyName: string };
 
@@ -33,6 +90,10 @@ export type LifeRow = {
   trialEndsAt: Date | null;
   freeEndsAt: Date | null;
   changedAt: Date;
+  contractEndedAt: Date | null;
+  restorableUntil: Date | null;
+  waivedUnpaidAnchor: LocalDate | null;
+  unpaidAnchor: LocalDate | null;
 };
 
 export type Lifecycle = ReturnType<typeof makeLifecycle>;
@@ -82,6 +143,10 @@ export function makeLifecycle(deps: {
       trialEndsAt: life.trialEndsAt,
       freeEndsAt: life.freeEndsAt,
       changedAt: input.now,
+      contractEndedAt: null,
+      restorableUntil: null,
+      waivedUnpaidAnchor: null,
+      unpaidAnchor: null,
     };
     await db.q.execute(sql`
       insert into account_states (account_id, policy_version_id, clock_id, state, plan_code, state_since,
@@ -104,10 +169,21 @@ export function makeLifecycle(deps: {
         },
       },
     ]);
-    if (row.state === 'trial' && row.trialEndsAt)
+    if (row.state === 'trial' && row.trialEndsAt) {
       await dueWork.schedule([
         { accountId: row.accountId, kind: TRIAL_END, dueAt: row.trialEndsAt, clockId: row.clockId },
       ]);
+      const notice = policy.trial?.endingNoticeDays;
+      const tz = policy.locale.timeZone;
+      const noticeAt =
+        notice === null || notice === undefined
+          ? null
+          : startOfDay(addDays(localDateOf(row.trialEndsAt, tz), -notice), tz);
+      if (noticeAt && noticeAt.getTime() > input.now.getTime())
+        await dueWork.schedule([
+          { accountId: row.accountId, kind: TRIAL_ENDING, dueAt: noticeAt, clockId: row.clockId },
+        ]);
+    }
     if (row.state === 'free' && row.freeEndsAt)
       await dueWork.schedule([
         { accountId: row.accountId, kind: FREE_END, dueAt: row.freeEndsAt, clockId: row.clockId },
@@ -118,7 +194,7 @@ export function makeLifecycle(deps: {
   async function load(accountIds: readonly string[], forUpdate = false): Promise<LifeRow[]> {
     const rows = await db.rows<Record<string, unknown>>(sql`
       select * from account_states where account_id = any(${textArray(accountIds)})
-      ${forUpdate ? sql`for update` : sql``}`);
+      ${forUpdate ? sql`order by account_id for update` : sql``}`);
     return rows.map(fromRow);
   }
 
@@ -128,22 +204,39 @@ export function makeLifecycle(deps: {
     return row;
   }
 
-  /** Applies the state changes that a batch of due items still justifies, with events and notices. */
+  const lifeListeners: ((facts: LifeFacts) => Promise<void>)[] = [];
+
+  /**
+   * Registers a listener told, inside the transaction, which accounts' contracts ended and which were purged
+   * (the retention engine schedules and runs its deletions from these facts).
+   */
+  function onLifeFacts(listener: (facts: LifeFacts) => Promise<void>): void {
+    lifeListeners.push(listener);
+  }
+
+  /**
+   * Applies the state changes that a batch of due items (or requests) still justifies, with events and
+   * notices, set-based. Rows are locked and re-read; `decide` answers from them at each item's firing time.
+   *
+   * Besides state and plan it keeps the dates the rules count from: entering `liquidated`, `terminated` or
+   * `purged` ends the contract (`contract_ended_at`, once) and, where the policy restores such accounts, opens
+   * the restore window whose end purges them (CM-LIF-13); `active` closes them again. An ended contract and a
+   * purge are recorded as their own events (`account.contract_ended`, `account.purged`) and told to the
+   * `onLifeFacts` listeners. A notice of null sends no mail. Returns the rows as changed.
+   */
   async function applyTransitions(
-    items: DueItem[],
-    decide: (
-      policy: Policy,
-      row: LifeRow,
-      now: Date,
-    ) => { to: AccountState; planCode: string; because: string } | null,
+    items: readonly TransitionItem[],
+    decide: (policy: Policy, row: LifeRow, now: Date) => TransitionDecision | null,
     /** The template and parameters of the notice; who gets it, when and why is the same for every transition. */
     notice: (c: {
       policy: Policy;
       row: LifeRow;
       at: Date;
       locale: 'pl' | 'en';
-    }) => Pick<NotificationRequest, 'template' | 'params'>,
-  ): Promise<void> {
+      to: AccountState;
+      next: LifeRow;
+    }) => (Pick<NotificationRequest, 'template' | 'params'> & { dedupeKey?: string }) | null,
+  ): Promise<LifeRow[]> {
     const rows = new Map(
       (
         await load(
@@ -152,36 +245,126 @@ export function makeLifecycle(deps: {
         )
       ).map((r) => [r.accountId, r]),
     );
-    const changes: {
-      row: LifeRow;
-      to: AccountState;
-      planCode: string;
-      because: string;
-      at: Date;
-      cause: string;
-    }[] = [];
+    const changes: { row: LifeRow; next: LifeRow; d: TransitionDecision; at: Date; cause: string }[] = [];
     for (const item of items) {
       const row = rows.get(item.accountId);
       if (!row) continue;
-      const decision = decide(policyOf(row.policyVersionId), row, item.firedAt);
-      if (decision) changes.push({ row, ...decision, at: item.firedAt, cause: `due:${item.kind}` });
+      const policy = policyOf(row.policyVersionId);
+      const d = decide(policy, row, item.firedAt);
+      if (!d) continue;
+      const at = item.firedAt;
+      const ends = contractEndingStates.has(d.to);
+      const window = policy.restore.liquidatedDays;
+      const restorableUntil =
+        d.restorableUntil !== undefined
+          ? d.restorableUntil
+          : d.to === 'liquidated' || d.to === 'terminated'
+            ? window !== null
+              ? windowEndsAt(at, window, policy.locale.timeZone)
+              : null
+            : d.to === 'active' || d.to === 'purged'
+              ? null
+              : row.restorableUntil;
+      const next: LifeRow = {
+        ...row,
+        state: d.to,
+        planCode: d.planCode,
+        stateSince: at,
+        changedAt: at,
+        contractEndedAt: d.to === 'active' ? null : ends ? (row.contractEndedAt ?? at) : row.contractEndedAt,
+        restorableUntil,
+        unpaidAnchor:
+          d.unpaidAnchor !== undefined ? d.unpaidAnchor : d.to === 'active' ? null : row.unpaidAnchor,
+        waivedUnpaidAnchor: d.to === 'purged' ? null : row.waivedUnpaidAnchor,
+      };
+      rows.set(row.accountId, next);
+      changes.push({ row, next, d, at, cause: d.cause ?? `due:${item.kind}` });
     }
-    if (changes.length === 0) return;
+    if (changes.length === 0) return [];
     await db.q.execute(sql`
-      update account_states s set state = x.state, plan_code = x."planCode", state_since = x.at, changed_at = x.at
-      from jsonb_to_recordset(${jsonRows(changes.map((c) => ({ id: c.row.accountId, state: c.to, planCode: c.planCode, at: c.at })))})
-        as x(id text, state text, "planCode" text, at timestamptz)
+      update account_states s set state = x.state, plan_code = x."planCode", state_since = x.at, changed_at = x.at,
+             contract_ended_at = x."contractEndedAt", restorable_until = x."restorableUntil",
+             unpaid_anchor = x."unpaidAnchor", waived_unpaid_anchor = x."waivedUnpaidAnchor"
+      from jsonb_to_recordset(${jsonRows(
+        changes.map(({ next: n }) => ({
+          id: n.accountId,
+          state: n.state,
+          planCode: n.planCode,
+          at: n.stateSince,
+          contractEndedAt: n.contractEndedAt,
+          restorableUntil: n.restorableUntil,
+          unpaidAnchor: n.unpaidAnchor,
+          waivedUnpaidAnchor: n.waivedUnpaidAnchor,
+        })),
+      )})
+        as x(id text, state text, "planCode" text, at timestamptz, "contractEndedAt" timestamptz,
+             "restorableUntil" timestamptz, "unpaidAnchor" date, "waivedUnpaidAnchor" date)
       where s.account_id = x.id`);
-    const events: NewEvent[] = changes.map((c) => ({
-      chainId: c.row.accountId,
-      type: 'account.state_changed',
-      clause: c.because,
-      actor: 'system',
-      cause: c.cause,
-      occurredAt: c.at,
-      data: { from: c.row.state, to: c.to, fromPlan: c.row.planCode, toPlan: c.planCode },
-    }));
+    const events: NewEvent[] = [];
+    const facts: LifeFacts = { contractEnded: [], purged: [] };
+    for (const c of changes) {
+      const actor = c.d.actor ?? 'system';
+      events.push({
+        chainId: c.row.accountId,
+        type: 'account.state_changed',
+        clause: c.d.because,
+        actor,
+        cause: c.cause,
+        occurredAt: c.at,
+        data: {
+          from: c.row.state,
+          to: c.d.to,
+          fromPlan: c.row.planCode,
+          toPlan: c.d.planCode,
+          ...(c.next.unpaidAnchor !== c.row.unpaidAnchor ? { unpaidSince: c.next.unpaidAnchor } : {}),
+          ...(c.next.restorableUntil && c.next.restorableUntil !== c.row.restorableUntil
+            ? { restorableUntil: c.next.restorableUntil.toISOString() }
+            : {}),
+          ...(c.d.data ?? {}),
+        },
+      });
+      const base = {
+        accountId: c.row.accountId,
+        clockId: c.row.clockId,
+        policyVersionId: c.row.policyVersionId,
+      };
+      if (c.next.contractEndedAt && !c.row.contractEndedAt) {
+        events.push({
+          chainId: c.row.accountId,
+          type: CONTRACT_ENDED_EVENT,
+          clause: c.d.because,
+          actor,
+          cause: c.cause,
+          occurredAt: c.at,
+          data: { state: c.d.to, endedAt: c.next.contractEndedAt.toISOString() },
+        });
+        facts.contractEnded.push({ ...base, at: c.next.contractEndedAt, state: c.d.to });
+      }
+      if (c.d.to === 'purged') {
+        events.push({
+          chainId: c.row.accountId,
+          type: ACCOUNT_PURGED_EVENT,
+          clause: c.d.because,
+          actor,
+          cause: c.cause,
+          occurredAt: c.at,
+          data: { from: c.row.state },
+        });
+        facts.purged.push({ ...base, at: c.at, because: c.d.because });
+      }
+    }
     await eventLog.append(events);
+    const windows = changes.filter(
+      (c) => c.next.restorableUntil && (c.d.to === 'liquidated' || c.d.to === 'terminated'),
+    );
+    await dueWork.schedule(
+      windows.map((c) => ({
+        accountId: c.row.accountId,
+        kind: RESTORE_WINDOW_END,
+        dueAt: c.next.restorableUntil!,
+        clockId: c.row.clockId,
+      })),
+    );
     const contacts = new Map(
       (await contactsOf(changes.map((c) => c.row.accountId))).map((c) => [c.accountId, c]),
     );
@@ -190,22 +373,33 @@ export function makeLifecycle(deps: {
         const contact = contacts.get(c.row.accountId);
         if (!contact) return [];
         const policy = policyOf(c.row.policyVersionId);
-        const { template, params } = notice({ policy, row: c.row, at: c.at, locale: contact.locale });
+        const mail = notice({
+          policy,
+          row: c.row,
+          at: c.at,
+          locale: contact.locale,
+          to: c.d.to,
+          next: c.next,
+        });
+        if (!mail) return [];
         return [
           {
             accountId: c.row.accountId,
             recipient: contact.email,
             locale: contact.locale,
-            template,
-            clause: c.because,
-            dedupeKey: `${template}:${c.row.accountId}`,
+            template: mail.template,
+            clause: c.d.because,
+            dedupeKey: mail.dedupeKey ?? `${mail.template}:${c.row.accountId}`,
             occurredAt: c.at,
-            params,
+            params: mail.params,
           } as NotificationRequest,
         ];
       }),
     );
+    for (const listener of lifeListeners)
+      if (facts.contractEnded.length > 0 || facts.purged.length > 0) await listener(facts);
     await announceChanged(changes.map((c) => c.row.accountId));
+    return changes.map((c) => c.next);
   }
 
   /**
@@ -227,8 +421,8 @@ export function makeLifecycle(deps: {
 
   dueWork.register({
     kind: TRIAL_END,
-    handle: (items) =>
-      applyTransitions(
+    handle: async (items) => {
+      await applyTransitions(
         items,
         (policy, row, now) => {
           const d = decideTrialEnd(policy, row, now);
@@ -244,12 +438,13 @@ export function makeLifecycle(deps: {
             orderUrl: `${deps.portalUrl}/billing`,
           },
         }),
-      ),
+      );
+    },
   });
   dueWork.register({
     kind: FREE_END,
-    handle: (items) =>
-      applyTransitions(
+    handle: async (items) => {
+      await applyTransitions(
         items,
         (policy, row, now) => {
           const d = decideFreeEnd(policy, row, now);
@@ -264,7 +459,71 @@ export function makeLifecycle(deps: {
             upgradeUrl: `${deps.portalUrl}/billing`,
           },
         }),
-      ),
+      );
+    },
+  });
+
+  dueWork.register({
+    kind: TRIAL_ENDING,
+    handle: async (items) => {
+      // A notice, not a change: accounts still on their trial are told when it ends.
+      const rows = (await load(items.map((i) => i.accountId))).filter(
+        (r) => r.state === 'trial' && r.trialEndsAt,
+      );
+      const contacts = new Map((await contactsOf(rows.map((r) => r.accountId))).map((c) => [c.accountId, c]));
+      const at = new Map(items.map((i) => [i.accountId, i.firedAt]));
+      const events: NewEvent[] = [];
+      const mails: NotificationRequest[] = [];
+      for (const row of rows) {
+        const policy = policyOf(row.policyVersionId);
+        const firedAt = at.get(row.accountId)!;
+        if (!policy.trial || row.trialEndsAt!.getTime() <= firedAt.getTime()) continue;
+        const trialEndsOn = lastDayBefore(row.trialEndsAt!, policy.locale.timeZone);
+        events.push({
+          chainId: row.accountId,
+          type: 'account.trial_ending_notified',
+          clause: policy.trial.clauses.length,
+          actor: 'system',
+          cause: `due:${TRIAL_ENDING}`,
+          occurredAt: firedAt,
+          data: { trialEndsAt: row.trialEndsAt!.toISOString() },
+        });
+        const contact = contacts.get(row.accountId);
+        if (contact)
+          mails.push({
+            accountId: row.accountId,
+            recipient: contact.email,
+            locale: contact.locale,
+            template: 'lifecycle.trial_ending',
+            clause: policy.trial.clauses.length,
+            dedupeKey: `lifecycle.trial_ending:${row.accountId}`,
+            occurredAt: firedAt,
+            params: { planName: planName(policy, row.planCode, contact.locale), trialEndsOn },
+          });
+      }
+      await eventLog.append(events);
+      await notifications.send(mails);
+    },
+  });
+
+  dueWork.register({
+    kind: RESTORE_WINDOW_END,
+    handle: async (items) => {
+      await applyTransitions(
+        items,
+        (policy, row, now) =>
+          (row.state === 'liquidated' || row.state === 'terminated') &&
+          row.restorableUntil &&
+          now.getTime() >= row.restorableUntil.getTime()
+            ? { to: 'purged', planCode: row.planCode, because: policy.restore.clauses.liquidated }
+            : null,
+        ({ policy, at, row }) => ({
+          template: 'lifecycle.account_purged',
+          params: { purgedOn: localDateOf(at, policy.locale.timeZone) },
+          dedupeKey: `lifecycle.account_purged:${row.accountId}`,
+        }),
+      );
+    },
   });
 
   async function entitlements(accountId: string): Promise<{ row: LifeRow; entitlements: Entitlements }> {
@@ -272,7 +531,7 @@ export function makeLifecycle(deps: {
     return { row, entitlements: entitlementsOf(policyOf(row.policyVersionId), row) };
   }
 
-  return { start, get, load, entitlements, announceChanged };
+  return { start, get, load, entitlements, announceChanged, applyTransitions, onLifeFacts };
 }
 
 function planName(policy: Policy, code: string, locale: 'pl' | 'en'): string {
@@ -303,5 +562,16 @@ function fromRow(r: Record<string, unknown>): LifeRow {
     trialEndsAt: date(r.trial_ends_at),
     freeEndsAt: date(r.free_ends_at),
     changedAt: date(r.changed_at)!,
+    contractEndedAt: date(r.contract_ended_at),
+    restorableUntil: date(r.restorable_until),
+    waivedUnpaidAnchor: localDay(r.waived_unpaid_anchor),
+    unpaidAnchor: localDay(r.unpaid_anchor),
   };
+}
+
+/** A `date` column as a LocalDate: drivers hand it back as a string or as a Date at UTC midnight. */
+function localDay(v: unknown): LocalDate | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  return String(v).slice(0, 10);
 }

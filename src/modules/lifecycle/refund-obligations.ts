@@ -14,7 +14,7 @@ export type RefundObligationRow = typeof refundObligations.$inferSelect;
 
 /** What lifecycle needs from billing to give money back and stop charging. */
 export type BillingForLifecycle = {
-  /** The refund rule (CM-BIL-04), for payments refunded by transfer. */
+  /** The refund rule (CM-BIL-04): what each payment of a case gives back, the case's fee kept once. */
   decideRefund: typeof decideRefund;
   payments(accountId: string): Promise<PaymentRow[]>;
   invoice(
@@ -26,8 +26,17 @@ export type BillingForLifecycle = {
     paymentId: string;
     reason: string | undefined;
     on?: LocalDate | undefined;
+    feeLeft?: Money | null | undefined;
     actor: string;
   }): Promise<{ refund: RefundRow }>;
+  /** The operator sent a transfer refund: its bank reference, the KOR paid. */
+  confirmRefundTransfer(input: {
+    accountId: string;
+    refundId: string;
+    reference: string;
+    actor: string;
+    clause?: string | null;
+  }): Promise<RefundRow>;
   endSubscription(input: {
     accountId: string;
     at: Date;
@@ -37,14 +46,14 @@ export type BillingForLifecycle = {
   }): Promise<unknown>;
 };
 
-/** Payments taken outside a card gateway: refunded by the operator's own bank transfer. */
-const TRANSFER_PROVIDERS = new Set(['transfer', 'bank_transfer']);
-
 /**
- * Gives back, for `reason` from the policy's closed list (CM-BIL-04), what each of `payments` is owed: a card
- * payment at once through billing's refund path (the gateway, the refund row, the correcting invoice), a
- * transfer as an obligation due by `dueBy` that the operator settles by transfer (`recordTransfer`). Payments
- * the rule gives nothing back for are skipped. Joins the caller's transaction; returns one row per payment.
+ * Gives back, for `reason` from the policy's closed list (CM-BIL-04), what each of `payments` is owed, all
+ * through billing's refund path (the refund row with its reason, the correcting invoice, the events): a card
+ * payment at once through its gateway, a transfer as an obligation due by `dueBy` that the operator settles by
+ * transfer (`recordTransfer`). The payments are one refund case: a handling fee (QU-LIF-08's 100 CZK,
+ * QU-BIL-11's objection fee) is kept once for the case, from the first payments until it is covered, not from
+ * every payment. Payments the rule gives nothing back for are skipped. Joins the caller's transaction; returns
+ * one row per payment refunded.
  */
 export async function refundPayments(
   deps: { db: Database; eventLog: EventLog; ids: IdGenerator; billing: BillingForLifecycle },
@@ -63,65 +72,26 @@ export async function refundPayments(
   },
 ): Promise<RefundObligationRow[]> {
   const rows: RefundObligationRow[] = [];
+  // What is still to be kept of the case's fee (undefined: all of it, nothing kept yet).
+  let feeLeft: Money | null | undefined;
   for (const payment of input.payments) {
     if (payment.status !== 'succeeded' || payment.provider === 'credit' || payment.invoiceId === null)
       continue;
     const invoice = await deps.billing.invoice(input.accountId, payment.invoiceId);
     if (invoice.kind !== 'VAT' || invoice.period === null) continue;
-    const base = {
-      id: deps.ids.next('rfo'),
-      accountId: input.accountId,
-      sourceKind: input.source.kind,
-      sourceId: input.source.id,
-      paymentId: payment.id,
+    // The rule, asked here for the case's fee; billing asks it again with the same fee left for the amount.
+    const decision = deps.billing.decideRefund(input.policy, {
       reason: input.reason,
-      dueBy: input.dueBy,
-      createdAt: input.at,
-    };
-    if (TRANSFER_PROVIDERS.has(payment.provider)) {
-      const decision = deps.billing.decideRefund(input.policy, {
-        reason: input.reason,
-        payments: [money(payment.amount, payment.currency)],
-        period: invoice.period,
-        on: input.on,
-        // The period's own length tells a year from a month (30/360 counts differ; calendar days do not).
-        frequency: daysBetween(invoice.period.from, invoice.period.to) >= 300 ? 'annual' : 'monthly',
-      });
-      if (decision.amount.amount <= 0n) continue;
-      const [row] = await deps.db.q
-        .insert(refundObligations)
-        .values({
-          ...base,
-          amount: decision.amount.amount,
-          currency: decision.amount.currency,
-          method: 'transfer',
-          status: 'due',
-        })
-        .returning();
-      await deps.eventLog.append([
-        {
-          chainId: input.accountId,
-          type: 'refund.due',
-          clause: input.clause,
-          actor: input.actor,
-          cause: `${input.source.kind}:${input.source.id}`,
-          occurredAt: input.at,
-          data: {
-            obligation: row!.id,
-            payment: payment.id,
-            reason: input.reason,
-            amount: toDecimalString(decision.amount),
-            currency: decision.amount.currency,
-            fee: decision.fee && toDecimalString(decision.fee),
-            unusedDays: decision.unusedDays,
-            method: 'transfer',
-            dueBy: input.dueBy,
-          },
-        },
-      ]);
-      rows.push(row!);
-      continue;
-    }
+      payments: [money(payment.amount, payment.currency)],
+      period: invoice.period,
+      on: input.on,
+      // The period's own length tells a year from a month (30/360 counts differ; calendar days do not).
+      frequency: daysBetween(invoice.period.from, invoice.period.to) >= 300 ? 'annual' : 'monthly',
+      feeLeft,
+    });
+    const feeBefore = feeLeft;
+    feeLeft = decision.feeLeft;
+    if (decision.amount.amount <= 0n) continue;
     let refund: RefundRow;
     try {
       ({ refund } = await deps.billing.refundPayment({
@@ -129,6 +99,7 @@ export async function refundPayments(
         paymentId: payment.id,
         reason: input.reason,
         on: input.on,
+        feeLeft: feeBefore,
         actor: input.actor,
       }));
     } catch (error) {
@@ -141,18 +112,49 @@ export async function refundPayments(
         continue;
       throw error;
     }
+    const byTransfer = refund.status === 'awaiting_transfer';
     const [row] = await deps.db.q
       .insert(refundObligations)
       .values({
-        ...base,
+        id: deps.ids.next('rfo'),
+        accountId: input.accountId,
+        sourceKind: input.source.kind,
+        sourceId: input.source.id,
+        paymentId: payment.id,
+        reason: input.reason,
+        dueBy: input.dueBy,
+        createdAt: input.at,
         amount: refund.amount,
         currency: refund.currency,
-        method: 'gateway',
-        status: 'refunded',
+        method: byTransfer ? 'transfer' : 'gateway',
+        status: byTransfer ? 'due' : 'refunded',
         refundId: refund.id,
-        refundedAt: refund.createdAt,
+        refundedAt: byTransfer ? null : refund.createdAt,
       })
       .returning();
+    if (byTransfer)
+      await deps.eventLog.append([
+        {
+          chainId: input.accountId,
+          type: 'refund.due',
+          clause: input.clause,
+          actor: input.actor,
+          cause: `${input.source.kind}:${input.source.id}`,
+          occurredAt: input.at,
+          data: {
+            obligation: row!.id,
+            refund: refund.id,
+            payment: payment.id,
+            reason: input.reason,
+            amount: toDecimalString(money(refund.amount, refund.currency)),
+            currency: refund.currency,
+            fee: decision.fee && toDecimalString(decision.fee),
+            unusedDays: decision.unusedDays,
+            method: 'transfer',
+            dueBy: input.dueBy,
+          },
+        },
+      ]);
     rows.push(row!);
   }
   return rows;
@@ -167,12 +169,13 @@ export function totalOf(rows: readonly RefundObligationRow[], currency: string):
 }
 
 /**
- * Records that the operator has sent a refund due by transfer: its bank reference and the day, so when the
- * money went back is evidenced (CM-LIF-20: by the provider's deadline; QU-LIF-08: 14 days). Idempotent: a
+ * Records that the operator has sent a refund due by transfer: its bank reference and the day (on the
+ * obligation and on billing's refund, whose correcting invoice becomes paid), so when the money went back is
+ * evidenced (CM-LIF-20: by the provider's deadline; QU-LIF-08: 14 days). Idempotent: a
  * second call for a refunded obligation returns it unchanged.
  */
 export async function recordTransfer(
-  deps: { db: Database; eventLog: EventLog },
+  deps: { db: Database; eventLog: EventLog; billing: Pick<BillingForLifecycle, 'confirmRefundTransfer'> },
   input: {
     accountId: string;
     obligationId: string;
@@ -194,6 +197,15 @@ export async function recordTransfer(
       details: { id: input.obligationId },
     });
   if (row.status === 'refunded') return row;
+  // The billing refund (its KOR) records the bank reference too, and its correcting invoice becomes paid.
+  if (row.refundId)
+    await deps.billing.confirmRefundTransfer({
+      accountId: input.accountId,
+      refundId: row.refundId,
+      reference: input.reference,
+      actor: input.actor,
+      clause: input.clause,
+    });
   const [updated] = await deps.db.q
     .update(refundObligations)
     .set({ status: 'refunded', reference: input.reference, refundedAt: input.at })

@@ -32,6 +32,7 @@ import {
   refuseRequest,
   requestIdentity,
   requestWithHistory,
+  restrictionsInForce,
 } from './requests.ts';
 
 export type { ConsentChange, LedgerEntry } from './consents.ts';
@@ -94,6 +95,8 @@ export function makePrivacy(deps: PrivacyDeps & { dueWork: DueWork }) {
     quoteFee: (input: Parameters<typeof quoteFee>[1]) => quoteFee(deps, input),
     acceptFee: (input: Parameters<typeof acceptFee>[1]) => acceptFee(deps, input),
     complete: (input: Parameters<typeof completeRequest>[1]) => completeRequest(deps, input),
+    /** Restrictions of processing in force on the account, for its entitlements (CM-PRV-07). */
+    restrictionsInForce: (accountId: string) => restrictionsInForce(deps, accountId),
     refuse: (input: Parameters<typeof refuseRequest>[1]) => refuseRequest(deps, input),
     list: (filter: Parameters<typeof listRequests>[1]) => listRequests(deps, filter),
     get: (id: string) => getRequest(deps, id),

@@ -171,6 +171,8 @@ export async function checkDelivery(deps: PrivacyDeps, message: StoredMessage): 
       isCustomer: (subject?.accountId ?? person?.accountId ?? null) !== null,
     },
     confirmed: person?.emailVerified ?? false,
+    // CM-PRC-03: the account the message is about (or the recipient's), in a liquidated or expired hold.
+    accountState: await accountStateOf(deps, message.accountId ?? person?.accountId ?? null),
   });
   if (decision.send) return null;
   return {
@@ -229,4 +231,9 @@ export async function unsubscribe(
     actor: 'subject',
   });
   return { purpose: input.purpose };
+}
+
+async function accountStateOf(deps: PrivacyDeps, accountId: string | null): Promise<string | null> {
+  if (!accountId) return null;
+  return (await deps.accountOf(accountId).catch(() => null))?.state ?? null;
 }

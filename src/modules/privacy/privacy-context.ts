@@ -7,7 +7,7 @@ import type { EventLog } from '../../platform/evidence/event-log.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type { Policy } from '../../policy/index.ts';
 import type { Notifications } from '../notifications/index.ts';
-import type { RetentionHandler } from '../retention/index.ts';
+import type { Retention } from '../retention/index.ts';
 import { emailHashOf } from './privacy-rules.ts';
 
 /** A user of a customer account, as the accounts module tells it. */
@@ -32,7 +32,9 @@ export type PrivacyDeps = {
   policyOf: (versionId: string) => Policy;
   current: () => { policy: Policy; versionId: string };
   /** The account's test clock and the policy version its contract is under. */
-  accountOf: (accountId: string) => Promise<{ clockId: string | null; policyVersionId: string }>;
+  accountOf: (
+    accountId: string,
+  ) => Promise<{ clockId: string | null; policyVersionId: string; state?: string }>;
   people: (emails: readonly string[]) => Promise<Person[]>;
   /** Everything the account's modules hold about the account and its users, for access and portability. */
   accountData: (accountId: string) => Promise<Record<string, unknown>>;
@@ -49,8 +51,23 @@ export type PrivacyDeps = {
    * retention reaches.
    */
   forgetRecipient: (emailHash: string) => Promise<{ erased: number; pending: number }>;
-  /** The retention engine's data handlers: erasure runs the same code the retention schedule does. */
-  retentionHandlers: () => RetentionHandler[];
+  /**
+   * The retention engine's erasure (its handlers, the deletion journal and the purge evidence): an erasure
+   * request runs the same code the retention schedule does, and a restored backup erases it again.
+   */
+  eraseNow: Retention['eraseNow'];
+  /**
+   * Lifecycle's account deletion (CM-PRV-06: an owner's full erasure is the account's deletion): the contract
+   * ends, renewals stop, the account is `purged` (no sign-in, sessions revoked, no restore). Idempotent.
+   */
+  /** Tells the account's entitlements to load again (a restriction began or was lifted, CM-PRV-07). */
+  accountChanged: (accountIds: readonly string[]) => Promise<void>;
+  deleteAccount: (input: {
+    accountId: string;
+    actor: string;
+    cause: string;
+    clause: string | null;
+  }) => Promise<unknown>;
   portalUrl: string;
 };
 

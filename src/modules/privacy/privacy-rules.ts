@@ -80,7 +80,22 @@ export type SuppressionReason =
   | 'marketing_objection'
   | 'restricted'
   | 'contact_unconfirmed'
-  | 'unknown_purpose';
+  | 'unknown_purpose'
+  | 'storage_only_hold';
+
+/**
+ * The mails an account in a liquidated or expired hold still gets (CM-PRC-03: the data are only stored): the
+ * notices about its own state and restoration, the purge warning, answers the law requires (data-subject
+ * requests, a breach notice) and the invoice for a restoration's payment. Everything else waits or is dropped.
+ */
+const HOLD_PREFIXES = ['lifecycle.', 'privacy.'];
+const HOLD_TEMPLATES = new Set([
+  'retention.purge_warning',
+  'breaches.customer_notice',
+  'billing.invoice_issued',
+  'billing.invoice_awaiting_payment',
+]);
+const HOLD_STATES = new Set(['liquidated', 'expired']);
 
 /** Mails that exist to confirm a contact, so they go to one not confirmed yet (HT-NOT-01). */
 const CONFIRMING_TEMPLATES = new Set([
@@ -102,6 +117,8 @@ export type DeliveryFacts = {
   } | null;
   /** The recipient is a contact its holder confirmed (a verified e-mail). */
   confirmed: boolean;
+  /** The state of the account the message is about, when it is about one. */
+  accountState?: string | null;
 };
 
 /**
@@ -116,6 +133,17 @@ export function decideDelivery(
 ): { send: true } | { send: false; reason: SuppressionReason; clause: string | null } {
   const subject = facts.subject;
   const isPrivacyAnswer = facts.template.startsWith('privacy.');
+  if (
+    facts.accountState &&
+    HOLD_STATES.has(facts.accountState) &&
+    !HOLD_TEMPLATES.has(facts.template) &&
+    !HOLD_PREFIXES.some((p) => facts.template.startsWith(p))
+  )
+    return {
+      send: false,
+      reason: 'storage_only_hold',
+      clause: policy.retention.storageOnlyClause ?? null,
+    };
   if (subject?.restricted && !isPrivacyAnswer)
     return {
       send: false,

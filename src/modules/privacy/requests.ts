@@ -5,8 +5,8 @@ import type { DueItem } from '../../platform/due-work/due-work.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { NewEvent, StoredEvent } from '../../platform/evidence/event-log.ts';
 import { formatMoney, money } from '../../platform/money.ts';
-import type { Policy } from '../../policy/index.ts';
-import type { ErasureScope } from '../retention/index.ts';
+import type { Policy, RetentionData } from '../../policy/index.ts';
+import type { RestrictionInForce } from '../lifecycle/index.ts';
 import { appendLedger, changeConsent } from './consents.ts';
 import {
   contextOf,
@@ -97,7 +97,7 @@ const typeNames: Record<RequestType, { pl: string; en: string }> = {
 };
 
 /** The retention kinds an erasure reaches: the operator's own data as controller (entrusted data are the customer's, invoices the tax law's). */
-const ERASED_KINDS = [
+const ERASED_KINDS: RetentionData[] = [
   'requests',
   'messages',
   'payment_cards',
@@ -381,6 +381,8 @@ async function startRestriction(
         clockId: ctx.clockId,
       },
     ]);
+  // CM-PRV-07: the account's functions that would process the data stop with the messages (entitlements).
+  if (subject.accountId) await deps.accountChanged([subject.accountId]);
   await deps.eventLog.append([
     event(request, ctx, {
       type: 'dsr.restriction_started',
@@ -778,6 +780,7 @@ export async function completeRequest(
           update privacy_subjects set restricted_at = null, restricted_by = null, restriction_ends_on = null
           where id = ${subject.id}`);
         await deps.dueWork.cancel(subject.accountId ?? 'privacy', RESTRICTION_CHECK, request.id);
+        if (subject.accountId) await deps.accountChanged([subject.accountId]);
         recipients = await tellRecipients(deps, request, ctx, 'restriction');
         outcome ||= pl
           ? 'Sprawa została wyjaśniona, ograniczenie zniesione.'
@@ -886,19 +889,27 @@ async function eraseSubject(
   if (subject.accountId) {
     const [person] = await deps.people([subject.email ?? '']);
     if (person && person.role !== 'owner') throw new AppError(privacyErrors['privacy.erasure_needs_owner']);
-    const scope: ErasureScope = {
+    const erasureClause = ctx.policy.dataSubjectRequests.clauses?.erasure ?? null;
+    // CM-PRV-06: the owner's full erasure is the account's deletion: the contract ends, renewals stop, the
+    // account is purged (sessions revoked, no restore); then the data go through retention's erasure, which
+    // journals it, so a restored backup erases it again.
+    await deps.deleteAccount({
+      accountId: subject.accountId,
+      actor,
+      cause: `request:${request.id}`,
+      clause: erasureClause,
+    });
+    const erased = await deps.eraseNow({
       accountIds: [subject.accountId],
-      category: `dsr:${request.id}`,
+      kinds: ERASED_KINDS,
+      label: `dsr:${request.id}`,
       action: 'anonymise',
       keep,
-      heldSubjects: [],
       at: ctx.now,
-    };
-    const handlers = deps
-      .retentionHandlers()
-      .filter((h) => ERASED_KINDS.includes(h.data))
-      .sort((a, b) => ERASED_KINDS.indexOf(a.data) - ERASED_KINDS.indexOf(b.data));
-    for (const h of handlers) for (const n of (await h.erase(scope)).values()) rows += n;
+      clause: erasureClause,
+      cause: `request:${request.id}`,
+    });
+    for (const n of erased.rows.values()) rows += n;
   }
   rows += await pseudonymise(deps, [subject.id], keep);
   await deps.db.q.execute(
@@ -1134,14 +1145,6 @@ export async function handleErasureFinish(deps: PrivacyDeps, items: DueItem[]): 
     );
     if (!row) continue;
     const policy = deps.policyOf(row.policy_version_id as string);
-    const scope: ErasureScope = {
-      accountIds: [item.accountId],
-      category: `dsr:${item.ref}`,
-      action: 'anonymise',
-      keep: policy.dataSubjectRequests.legalHoldFields,
-      heldSubjects: [],
-      at: item.firedAt,
-    };
     let waiting = false;
     if (row.account_id === null) {
       // A person without an account: their mails carry no account, so they are found by address.
@@ -1150,10 +1153,19 @@ export async function handleErasureFinish(deps: PrivacyDeps, items: DueItem[]): 
       );
       waiting = (await deps.forgetRecipient(subject!.email_hash)).pending > 0;
     } else
-      for (const h of deps.retentionHandlers().filter((x) => x.data === 'messages')) {
-        await h.erase(scope);
-        if (h.waiting && (await h.waiting([item.accountId])).size > 0) waiting = true;
-      }
+      waiting =
+        (
+          await deps.eraseNow({
+            accountIds: [item.accountId],
+            kinds: ['messages'],
+            label: `dsr:${item.ref}`,
+            action: 'anonymise',
+            keep: policy.dataSubjectRequests.legalHoldFields,
+            at: item.firedAt,
+            clause: policy.dataSubjectRequests.clauses?.erasure ?? null,
+            cause: `due:${ERASURE_FINISH}`,
+          })
+        ).waiting.length > 0;
     await pseudonymise(deps, [row.subject_id as string], policy.dataSubjectRequests.legalHoldFields);
     if (waiting)
       await deps.dueWork.schedule([
@@ -1166,6 +1178,32 @@ export async function handleErasureFinish(deps: PrivacyDeps, items: DueItem[]): 
         },
       ]);
   }
+}
+
+/**
+ * CM-PRV-07: while processing of a person of the account is restricted, the account's functions that would
+ * process the data are off: a restriction of the whole account in its entitlements (login, reading and
+ * export stay; features and limits go), the same mechanism as an operator's restriction, until lifted.
+ */
+export async function restrictionsInForce(
+  deps: PrivacyDeps,
+  accountId: string,
+): Promise<RestrictionInForce[]> {
+  const rows = await deps.db.rows<{ restricted_by: string; restricted_at: Date | string }>(sql`
+    select restricted_by, restricted_at from privacy_subjects
+    where account_id = ${accountId} and restricted_at is not null and restricted_by is not null
+    order by restricted_at, id`);
+  if (rows.length === 0) return [];
+  const policy = deps.policyOf((await deps.accountOf(accountId)).policyVersionId);
+  return rows.map((r) => ({
+    actionId: r.restricted_by,
+    scope: 'account',
+    resourceId: null,
+    access: 'restricted',
+    ground: 'processing_restricted',
+    clause: policy.dataSubjectRequests.clauses?.restriction ?? 'GDPR art. 18',
+    since: new Date(r.restricted_at),
+  }));
 }
 
 export { typeNames as requestTypeNames };

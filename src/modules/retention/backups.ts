@@ -15,10 +15,13 @@ import {
   readBackupFileHeader,
 } from '../../platform/backup/backup-crypto.ts';
 import { appliedMigrations, dumpDatabase, loadDatabase } from '../../platform/backup/logical-dump.ts';
+import { addDays, type LocalDate, localDateOf, startOfDay } from '../../platform/calendar.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
+import type { DueItem, DueWork } from '../../platform/due-work/due-work.ts';
 import type { EventLog } from '../../platform/evidence/event-log.ts';
 import type { Policy } from '../../policy/index.ts';
+import type { Notifications } from '../notifications/index.ts';
 import type { JournalEntry, Retention } from './retention.ts';
 
 export type BackupInfo = {
@@ -31,6 +34,9 @@ export type BackupInfo = {
 };
 
 const SUFFIX = '.klzb';
+
+/** The check that a calendar day (ref, a local date in the policy's time zone) had its backups (QU-SEC-01). */
+export const BACKUP_DAY_CHECK = 'backups.day_check';
 const DAY_MS = 86_400_000;
 
 export type Backups = ReturnType<typeof makeBackups>;
@@ -57,6 +63,12 @@ export function makeBackups(deps: {
   dir: string;
   /** The 32-byte key; null: backups can be listed and pruned, not written or read. */
   key: Buffer | null;
+  /**
+   * Given (by the application), the daily check runs as a due item: a day with fewer successful backups
+   * than the policy's `backups.perDay` raises an alarm event and a mail to the operator (QU-SEC-01).
+   */
+  dueWork?: DueWork;
+  notifications?: Notifications;
 }) {
   const { db, clock } = deps;
 
@@ -278,5 +290,88 @@ export function makeBackups(deps: {
     yield* linesOf((await find(file)).path);
   }
 
-  return { create, list, restore, prune, read };
+  // ---------------------------------------------------------------------------------------------------
+  // One backup a day at least (QU-SEC-01)
+
+  /** Successful backups made on a local day (their `backup.created` events: files may be pruned since). */
+  async function madeOn(day: LocalDate): Promise<number> {
+    const tz = deps.policy().locale.timeZone;
+    const [row] = await db.rows<{ n: number }>(sql`
+      select count(*)::int as n from events where chain_id = 'operator' and type = 'backup.created'
+        and occurred_at >= ${startOfDay(day, tz).toISOString()}
+        and occurred_at < ${startOfDay(addDays(day, 1), tz).toISOString()}`);
+    return row!.n;
+  }
+
+  /**
+   * The worker's step: makes today's backups (the policy's `perDay`, in its time zone) when fewer exist,
+   * and puts today on the daily check. Nothing without a key (the check then finds the day empty).
+   */
+  async function ensureDaily(): Promise<BackupInfo[]> {
+    if (!deps.key) return [];
+    const today = localDateOf(clock.now(), deps.policy().locale.timeZone);
+    await watchDay(today);
+    const made: BackupInfo[] = [];
+    for (let n = await madeOn(today); n < deps.policy().retention.backups.perDay; n++)
+      made.push(await create());
+    return made;
+  }
+
+  /** Puts a day on the daily check, due when it has ended. Idempotent. */
+  async function watchDay(day: LocalDate): Promise<void> {
+    if (!deps.dueWork) return;
+    const tz = deps.policy().locale.timeZone;
+    await deps.dueWork.schedule([
+      {
+        accountId: 'operator',
+        kind: BACKUP_DAY_CHECK,
+        ref: day,
+        dueAt: startOfDay(addDays(day, 1), tz),
+        clockId: null,
+      },
+    ]);
+  }
+
+  /** The check of each ended day: too few backups → `backup.day_missed` and a mail to the operator. */
+  async function checkDays(items: DueItem[]): Promise<void> {
+    const policy = deps.policy();
+    const { perDay, clause = null } = policy.retention.backups;
+    for (const item of items) {
+      const day = item.ref as LocalDate;
+      const made = await madeOn(day);
+      if (made < perDay) {
+        await deps.eventLog.append([
+          {
+            chainId: 'operator',
+            type: 'backup.day_missed',
+            clause,
+            actor: 'system',
+            cause: `due:${BACKUP_DAY_CHECK}`,
+            occurredAt: item.firedAt,
+            data: { day, made, required: perDay },
+          },
+        ]);
+        const to = policy.operator.contact.general ?? policy.operator.contact.support;
+        if (to && deps.notifications)
+          await deps.notifications.send([
+            {
+              accountId: null,
+              recipient: to,
+              locale: policy.locale.defaultLanguage,
+              template: 'backup.day_missed',
+              clause,
+              dedupeKey: `backup.day_missed:${day}`,
+              occurredAt: item.firedAt,
+              params: { day },
+            },
+          ]);
+      }
+      // The next day is checked when it ends, whether or not the worker made a backup on it.
+      await watchDay(addDays(day, 1));
+    }
+  }
+
+  if (deps.dueWork) deps.dueWork.register({ kind: BACKUP_DAY_CHECK, handle: checkDays });
+
+  return { create, list, restore, prune, read, ensureDaily, watchDay };
 }

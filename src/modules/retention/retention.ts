@@ -6,7 +6,7 @@ import type { DueItem, DueWork, ScheduleRequest } from '../../platform/due-work/
 import { AppError } from '../../platform/errors.ts';
 import type { EventLog, NewEvent, StoredEvent } from '../../platform/evidence/event-log.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import type { Policy, RetentionCategory } from '../../policy/index.ts';
+import type { Policy, RetentionCategory, RetentionData } from '../../policy/index.ts';
 import type { AccountContact } from '../lifecycle/index.ts';
 import type { RetentionLifeFacts } from '../lifecycle/retention-facts.ts';
 import type { NotificationRequest, Notifications } from '../notifications/index.ts';
@@ -406,6 +406,78 @@ export function makeRetention(deps: {
       from jsonb_to_recordset(${jsonRows(journal)}) as x("accountId" text, category text, handler text, action text,
         keep jsonb, "heldSubjects" jsonb, before timestamptz, at timestamptz, "recordedAt" timestamptz)`);
     return total;
+  }
+
+  /**
+   * An erasure outside the policy's retention calendar (a data-subject's erasure request, CM-PRV-06): the
+   * handlers of the given kinds run on the accounts, in the engine's order, and each (account, handler) is
+   * recorded in the deletion journal under `label` (e.g. `dsr:<request id>`), so restoring an older backup
+   * erases it again; one `retention.purged` event per account names the clause and cause (counts, never
+   * data). Runs in the caller's transaction; idempotent like the handlers. Returns the rows touched per account and the accounts with rows a handler had to leave for
+   * now (a mail not yet delivered): the caller comes back for them.
+   */
+  async function eraseNow(input: {
+    accountIds: readonly string[];
+    kinds: readonly RetentionData[];
+    label: string;
+    action: 'delete' | 'anonymise';
+    keep: readonly string[];
+    at: Date;
+    clause: string | null;
+    cause: string;
+  }): Promise<{ rows: Map<string, number>; waiting: string[] }> {
+    const total = new Map<string, number>();
+    if (input.accountIds.length === 0) return { rows: total, waiting: [] };
+    const waiting = new Set<string>();
+    const recordedAt = deps.clock.now();
+    const journal: Record<string, unknown>[] = [];
+    for (const h of handlers.filter((x) => input.kinds.includes(x.data))) {
+      const counts = await h.erase({
+        accountIds: input.accountIds,
+        category: input.label,
+        action: input.action,
+        keep: input.keep,
+        heldSubjects: [],
+        at: input.at,
+      });
+      for (const [a, n] of counts) total.set(a, (total.get(a) ?? 0) + n);
+      if (h.waiting) for (const a of await h.waiting(input.accountIds)) waiting.add(a);
+      for (const a of input.accountIds)
+        journal.push({
+          accountId: a,
+          category: input.label,
+          handler: h.id,
+          action: input.action,
+          keep: [...input.keep],
+          heldSubjects: [],
+          before: null,
+          at: input.at,
+          recordedAt,
+        });
+    }
+    if (journal.length > 0)
+      await db.q.execute(sql`
+        insert into retention_journal (account_id, category, handler, action, keep, held_subjects, before, at, recorded_at)
+        select "accountId", category, handler, action, keep, "heldSubjects", before, at, "recordedAt"
+        from jsonb_to_recordset(${jsonRows(journal)}) as x("accountId" text, category text, handler text, action text,
+          keep jsonb, "heldSubjects" jsonb, before timestamptz, at timestamptz, "recordedAt" timestamptz)`);
+    await eventLog.append(
+      input.accountIds.map((a) => ({
+        chainId: a,
+        type: 'retention.purged',
+        clause: input.clause,
+        actor: 'system',
+        cause: input.cause,
+        occurredAt: input.at,
+        data: {
+          category: input.label,
+          action: input.action,
+          rows: total.get(a) ?? 0,
+          data: [...new Set(handlers.filter((h) => input.kinds.includes(h.data)).map((h) => h.data))],
+        },
+      })),
+    );
+    return { rows: total, waiting: [...waiting] };
   }
 
   async function waitingAccounts(c: RetentionCategory, accountIds: readonly string[]): Promise<Set<string>> {
@@ -999,6 +1071,7 @@ export function makeRetention(deps: {
     handlers: () => [...handlers],
     noticeEvents,
     scheduleReview,
+    eraseNow,
     setHold,
     liftHold,
     holdsOf,

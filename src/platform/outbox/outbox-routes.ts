@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
 import { requireOperator } from '../http/auth.ts';
 import type { HttpServer } from '../http/http-server.ts';
 import type { Outbox } from './outbox.ts';
@@ -28,6 +29,25 @@ export function registerOutboxRoutes(app: HttpServer, deps: { outbox: Outbox }):
           ...(q.limit ? { limit: q.limit } : {}),
         }),
       };
+    },
+  );
+
+  app.post(
+    '/v1/outbox/:id/proven-delivery',
+    {
+      schema: {
+        tags: ['operator'],
+        summary:
+          'Record a proven delivery of a sent notice (a reply); the deemed delivery day stays (QU-NOT-01)',
+        params: z.object({ id: z.string().min(1).max(60) }),
+        body: z.strictObject({ at: z.iso.datetime({ offset: true }) }),
+      },
+    },
+    async (request) => {
+      requireOperator(request);
+      const message = await deps.outbox.recordProvenDelivery(request.params.id, new Date(request.body.at));
+      if (!message) throw new AppError('request.not_found');
+      return message;
     },
   );
 }

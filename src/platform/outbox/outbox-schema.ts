@@ -19,7 +19,7 @@ export const outbox = pgTable(
     subject: text('subject').notNull(),
     body: jsonb('body').$type<{ text: string; html?: string }>().notNull(),
     dedupeKey: text('dedupe_key'),
-    status: text('status').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
+    status: text('status').$type<'pending' | 'sent' | 'failed' | 'suppressed'>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: instant('next_attempt_at').notNull(),
     occurredAt: instant('occurred_at').notNull(),
@@ -27,6 +27,17 @@ export const outbox = pgTable(
     sentAt: instant('sent_at'),
     providerMessageId: text('provider_message_id'),
     lastError: text('last_error'),
+    /** transactional | marketing: marketing is checked against consent at send time (CM-CKE-06). */
+    messageClass: text('message_class')
+      .$type<'transactional' | 'marketing'>()
+      .notNull()
+      .default('transactional'),
+    purpose: text('purpose'),
+    headers: jsonb('headers').$type<Record<string, string>>(),
+    suppressedReason: text('suppressed_reason'),
+    /** The local day the notice counts as delivered (QU-NOT-01). */
+    deemedDeliveredOn: text('deemed_delivered_on'),
+    provenDeliveredAt: instant('proven_delivered_at'),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_idx').on(t.dedupeKey),

@@ -81,6 +81,10 @@ describe('outbox.enqueue', () => {
       sentAt: null,
       providerMessageId: null,
       lastError: null,
+      messageClass: 'transactional',
+      suppressedReason: null,
+      deemedDeliveredOn: null,
+      provenDeliveredAt: null,
     } satisfies StoredMessage);
     assert.equal(await nextAttemptAt(id!), T0);
   });
@@ -249,5 +253,53 @@ describe('outbox.deliver', () => {
       (await outbox.list()).map((m) => m.status),
       Array(10).fill('sent'),
     );
+  });
+});
+
+describe('outbox send-time hooks', () => {
+  it('a suppress verdict stops the message before the sender sees it, marks it suppressed with the reason and runs its record in the same step; others go and get their deemed delivery day', async (t) => {
+    const db = await openTestDatabase();
+    t.after(() => db.close());
+    const clock = manualClock(T0);
+    const recorded: string[] = [];
+    const outbox = makeOutbox({
+      db,
+      clock,
+      ids: sequentialIds(),
+      hooks: () => ({
+        suppress: async (m) =>
+          m.messageClass === 'marketing'
+            ? { reason: 'consent_withdrawn', record: async () => void recorded.push(m.id) }
+            : null,
+        deemedDeliveryOf: (_m, sentAt) =>
+          sentAt.toISOString().startsWith('2026-03-17') ? '2026-03-20' : null,
+      }),
+    });
+    const [marketing, notice] = await db.transaction(() =>
+      outbox.enqueue([
+        aMessage({
+          messageClass: 'marketing',
+          purpose: 'newsletter',
+          headers: { 'List-Unsubscribe': '<https://x/u>' },
+        }),
+        aMessage({ subject: 'notice' }),
+      ]),
+    );
+    const { sent, send } = recordingSender();
+    assert.deepEqual(await outbox.deliver(send), { sent: 1, failed: 0 });
+    assert.deepEqual(
+      sent.map((s) => s.id),
+      [notice],
+    );
+    assert.deepEqual(recorded, [marketing]);
+    const stopped = await outbox.get(marketing!);
+    assert.equal(stopped!.status, 'suppressed');
+    assert.equal(stopped!.suppressedReason, 'consent_withdrawn');
+    assert.deepEqual(stopped!.headers, { 'List-Unsubscribe': '<https://x/u>' });
+    assert.equal(stopped!.purpose, 'newsletter');
+    assert.equal((await outbox.get(notice!))!.deemedDeliveredOn, '2026-03-20');
+    // A suppressed message is never picked up again.
+    clock.advance(10 * MINUTE);
+    assert.deepEqual(await outbox.deliver(send), { sent: 0, failed: 0 });
   });
 });

@@ -17,16 +17,42 @@ export type OutboxMessage = {
   dedupeKey?: string;
   /** Domain time of the cause (a test clock's time for sandbox accounts). */
   occurredAt: Date;
+  /** `marketing` messages are checked against the recipient's consent at send time; default `transactional`. */
+  messageClass?: 'transactional' | 'marketing';
+  /** The consent purpose a marketing message is sent under. */
+  purpose?: string;
+  /** Extra mail headers, e.g. `List-Unsubscribe` (RFC 8058). */
+  headers?: Record<string, string>;
 };
 
 export type StoredMessage = OutboxMessage & {
   id: string;
-  status: 'pending' | 'sent' | 'failed';
+  status: 'pending' | 'sent' | 'failed' | 'suppressed';
   attempts: number;
   createdAt: Date;
   sentAt: Date | null;
   providerMessageId: string | null;
   lastError: string | null;
+  messageClass: 'transactional' | 'marketing';
+  /** Why a send-time check stopped the message (status `suppressed`). */
+  suppressedReason: string | null;
+  /** The local day the notice counts as delivered (QU-NOT-01), set when it is sent; null where no rule says. */
+  deemedDeliveredOn: string | null;
+  /** A proven earlier delivery (a reply), recorded by the operator. */
+  provenDeliveredAt: Date | null;
+};
+
+/**
+ * A send-time check's verdict: why the message must not go, and `record` (run in the transaction that marks
+ * it suppressed) for the checker's own evidence.
+ */
+export type Suppression = { reason: string; record?: () => Promise<void> };
+
+export type OutboxHooks = {
+  /** Asked just before each message is handed to the sender; a verdict stops it for good (`suppressed`). */
+  suppress?: (message: StoredMessage) => Promise<Suppression | null>;
+  /** The local day a message sent at `sentAt` counts as delivered, or null. */
+  deemedDeliveryOf?: (message: StoredMessage, sentAt: Date) => Promise<string | null> | string | null;
 };
 
 export type Sender = (message: StoredMessage) => Promise<{ providerMessageId: string }>;
@@ -42,8 +68,14 @@ export type Outbox = ReturnType<typeof makeOutbox>;
  * a claim leases the row for 5 minutes, so a crash between sending and recording re-sends after the lease
  * with the same Message-ID (`<id@klauzula.local>`), which receivers and tests use to recognise a duplicate.
  */
-export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator }) {
+export function makeOutbox(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  hooks?: () => OutboxHooks;
+}) {
   const { db, clock, ids } = deps;
+  const hooks = (): OutboxHooks => deps.hooks?.() ?? {};
 
   async function enqueue(messages: readonly OutboxMessage[]): Promise<string[]> {
     if (messages.length === 0) return [];
@@ -53,15 +85,18 @@ export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator 
       id: ids.next('msg'),
       createdAt: now,
       dedupeKey: m.dedupeKey ?? null,
+      messageClass: m.messageClass ?? 'transactional',
+      purpose: m.purpose ?? null,
+      headers: m.headers ?? null,
     }));
     const stored = await db.rows<{ id: string }>(sql`
       insert into outbox (id, account_id, channel, template, clause, recipient, locale, subject, body, dedupe_key,
-                          next_attempt_at, occurred_at, created_at)
+                          next_attempt_at, occurred_at, created_at, message_class, purpose, headers)
       select id, "accountId", channel, template, clause, recipient, locale, subject, body, "dedupeKey",
-             "createdAt", "occurredAt", "createdAt"
+             "createdAt", "occurredAt", "createdAt", "messageClass", purpose, headers
       from jsonb_to_recordset(${jsonRows(rows)}) as x(id text, "accountId" text, channel text, template text,
         clause text, recipient text, locale text, subject text, body jsonb, "dedupeKey" text,
-        "occurredAt" timestamptz, "createdAt" timestamptz)
+        "occurredAt" timestamptz, "createdAt" timestamptz, "messageClass" text, purpose text, headers jsonb)
       on conflict (dedupe_key) do nothing
       returning id`);
     // A message whose dedupe key was already taken is not stored: only the ids of stored ones come back.
@@ -89,10 +124,23 @@ export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator 
     let failed = 0;
     for (const message of claimed) {
       try {
+        // The check runs for each message just before it goes (CM-CKE-06: no propagation delay allowed).
+        const verdict = (await hooks().suppress?.(message)) ?? null;
+        if (verdict) {
+          await db.transaction(async () => {
+            await db.q.execute(sql`
+              update outbox set status = 'suppressed', suppressed_reason = ${verdict.reason}, last_error = null
+              where id = ${message.id}`);
+            await verdict.record?.();
+          });
+          continue;
+        }
         const { providerMessageId } = await send(message);
+        const sentAt = clock.now();
         await db.q.execute(sql`
-          update outbox set status = 'sent', sent_at = ${clock.now().toISOString()},
-                 provider_message_id = ${providerMessageId}, last_error = null
+          update outbox set status = 'sent', sent_at = ${sentAt.toISOString()},
+                 provider_message_id = ${providerMessageId}, last_error = null,
+                 deemed_delivered_on = ${(await hooks().deemedDeliveryOf?.(message, sentAt)) ?? null}
           where id = ${message.id}`);
         sent++;
       } catch (error) {
@@ -124,7 +172,34 @@ export function makeOutbox(deps: { db: Database; clock: Clock; ids: IdGenerator 
     return row ? fromRow(row) : null;
   }
 
-  return { enqueue, deliver, list, get };
+  /**
+   * Records a proven delivery of a sent message (the customer replied). Kept beside the deemed day, which it
+   * never replaces (QU-NOT-01, A28). Returns null when there is no such sent message.
+   */
+  async function recordProvenDelivery(id: string, at: Date): Promise<StoredMessage | null> {
+    const [row] = await db.rows<OutboxRow>(sql`
+      update outbox set proven_delivered_at = ${at.toISOString()}
+      where id = ${id} and status = 'sent' returning *`);
+    return row ? fromRow(row) : null;
+  }
+
+  /**
+   * Erases the content of the messages sent to the address whose SHA-256 (of the lower-cased address) is
+   * `emailHash`, keeping what proves a notice went out (template, clause, times, provider id); messages
+   * still waiting are left alone and counted, so the caller comes back for them.
+   */
+  async function forgetRecipient(emailHash: string): Promise<{ erased: number; pending: number }> {
+    const matches = sql`recipient <> '' and encode(sha256(convert_to(lower(recipient), 'UTF8')), 'hex') = ${emailHash}`;
+    const erased = await db.rows<{ id: string }>(sql`
+      update outbox set recipient = '', subject = '', body = '{"text":""}'::jsonb, headers = null, last_error = null
+      where ${matches} and status <> 'pending' returning id`);
+    const [pending] = await db.rows<{ n: number }>(
+      sql`select count(*)::int as n from outbox where ${matches} and status = 'pending'`,
+    );
+    return { erased: erased.length, pending: pending!.n };
+  }
+
+  return { enqueue, deliver, list, get, recordProvenDelivery, forgetRecipient };
 }
 
 type OutboxRow = {
@@ -138,13 +213,19 @@ type OutboxRow = {
   subject: string;
   body: { text: string; html?: string };
   dedupe_key: string | null;
-  status: 'pending' | 'sent' | 'failed';
+  status: 'pending' | 'sent' | 'failed' | 'suppressed';
   attempts: number;
   occurred_at: Date;
   created_at: Date;
   sent_at: Date | null;
   provider_message_id: string | null;
   last_error: string | null;
+  message_class: 'transactional' | 'marketing' | null;
+  purpose: string | null;
+  headers: Record<string, string> | null;
+  suppressed_reason: string | null;
+  deemed_delivered_on: string | null;
+  proven_delivered_at: Date | null;
 };
 
 function fromRow(r: OutboxRow): StoredMessage {
@@ -166,5 +247,11 @@ function fromRow(r: OutboxRow): StoredMessage {
     sentAt: r.sent_at ? new Date(r.sent_at) : null,
     providerMessageId: r.provider_message_id,
     lastError: r.last_error,
+    messageClass: r.message_class ?? 'transactional',
+    ...(r.purpose ? { purpose: r.purpose } : {}),
+    ...(r.headers ? { headers: r.headers } : {}),
+    suppressedReason: r.suppressed_reason,
+    deemedDeliveredOn: r.deemed_delivered_on,
+    provenDeliveredAt: r.proven_delivered_at ? new Date(r.proven_delivered_at) : null,
   };
 }

@@ -65,19 +65,27 @@ export function makeStripeProvider(config: StripeConfig): StripeGateway {
     id: 'stripe',
     remote: true,
 
-    async attach(card) {
+    async attach(card, _on, options) {
+      // Under the caller's key (`:pm`, `:customer`), a retried registration gets Stripe's first answers back.
+      const key = options?.idempotencyKey;
       try {
-        const method = await stripe.paymentMethods.create({
-          type: 'card',
-          card: {
-            number: card.number.replace(/[\s-]/g, ''),
-            exp_month: card.expMonth,
-            exp_year: card.expYear,
-            ...(card.cvc ? { cvc: card.cvc } : {}),
+        const method = await stripe.paymentMethods.create(
+          {
+            type: 'card',
+            card: {
+              number: card.number.replace(/[\s-]/g, ''),
+              exp_month: card.expMonth,
+              exp_year: card.expYear,
+              ...(card.cvc ? { cvc: card.cvc } : {}),
+            },
           },
-        });
+          key ? { idempotencyKey: `${key}:pm` } : {},
+        );
         // A customer of its own holds the card, so it can be charged off-session later.
-        await stripe.customers.create({ payment_method: method.id });
+        await stripe.customers.create(
+          { payment_method: method.id },
+          key ? { idempotencyKey: `${key}:customer` } : {},
+        );
         return {
           providerRef: method.id,
           brand: method.card?.brand ?? 'card',
