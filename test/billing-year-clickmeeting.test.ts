@@ -132,9 +132,7 @@ describe('ClickMeeting: a year of billing on a test clock', () => {
     assert.equal((await entitlements(app, accountId)).plan.code, 'automated');
   });
 
-  it('CM-BIL-10: the 2026-04-25 reminder states the gross to renew at the upgraded price, 249.00 + 57.27 = 306.27 PLN, and the deadline 2026-05-01', {
-    todo: "reminders.ts (sendReminders) prices the reminder from subscriptions.price_amount (the order price, 119.00 → 146.37) instead of the next period's renewal lines (price schedule: upgrade, downgrade, price change, renewing add-ons)",
-  }, async () => {
+  it('CM-BIL-10: the 2026-04-25 reminder states the gross to renew at the upgraded price, 249.00 + 57.27 = 306.27 PLN, and the deadline 2026-05-01', async () => {
     await advanceClock(app, clock, '2026-04-25T12:00:00+02:00');
     const reminders = await mailsTo(app, EMAIL, 'billing.renewal_reminder');
     assert.equal(reminders.length, 2);

@@ -309,9 +309,7 @@ describe('Quanda: a year of billing on a test clock', () => {
     assert.deepEqual((await invoiceDocument(app, polish, res.invoice.id)).notes, ['odwrotne obciążenie']);
   });
 
-  it("QU-LIF-06 (A14): the customer withdraws for the provider's breach on 2027-01-22 → January paid 713.90 × 10/31 (01-22..01-31) = 230.29 CZK back; correction TEST/FV/2027/01/0003: −190.32 net, −39.97 VAT", {
-    todo: 'refund-payment.ts refuses every payment not taken by card through a gateway (409 billing.payment_not_refundable, "not taken by card"), and Quanda is paid only by transfer (recordPayment): no Quanda refund (QU-LIF-06, QU-LIF-08, QU-LEG-02) can be made; a refund of a transfer payment (correction + money to pay back by transfer) is missing',
-  }, async () => {
+  it("QU-LIF-06 (A14): the customer withdraws for the provider's breach on 2027-01-22 → January paid 713.90 × 10/31 (01-22..01-31) = 230.29 CZK back; correction TEST/FV/2027/01/0003: −190.32 net, −39.97 VAT", async () => {
     await advanceClock(app, clock, '2027-01-22T10:00:00+01:00');
     const january = (await app.billing.payments(accountId)).at(-1)!;
     const res = await refund(app, accountId, {
