@@ -221,6 +221,7 @@ export async function buildApp(config: AppConfig) {
       config.ksef && config.policy.operator.taxId?.scheme === 'NIP'
         ? {
             client: makeKsefClient({
+              clock,
               baseUrl: config.ksef.baseUrl,
               token: config.ksef.token,
               ...(config.ksef.pollIntervalMs === undefined

@@ -36,6 +36,7 @@ import {
   randomBytes,
   X509Certificate,
 } from 'node:crypto';
+import type { Clock } from '../../../platform/clock.ts';
 import { AppError } from '../../../platform/errors.ts';
 import { ksefErrors } from './ksef-errors.ts';
 
@@ -49,6 +50,8 @@ export type KsefConfig = {
   pollIntervalMs?: number;
   maxPolls?: number;
   fetch?: typeof fetch;
+  /** The time certificates are checked against (the process clock; KSeF's validity is real time). */
+  clock: Clock;
 };
 
 export type KsefSentInvoice = { id: string; invoiceRef: string };
@@ -120,7 +123,7 @@ export function makeKsefClient(config: KsefConfig): KsefClient {
 
   async function publicKey(usage: 'KsefTokenEncryption' | 'SymmetricKeyEncryption') {
     const { json } = await call<Certificate[]>('GET', '/security/public-key-certificates');
-    const now = Date.now();
+    const now = config.clock.now().getTime();
     const candidates = (json ?? [])
       .filter((c) => c.usage?.includes(usage))
       .filter(
