@@ -1,23 +1,10 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
-import type { LocalDate } from '../../platform/calendar.ts';
-import { instant } from '../../platform/db/columns.ts';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { instant, localDay, minorUnits } from '../../platform/db/columns.ts';
 import type { Frequency } from './periods.ts';
 
-const day = (name: string) => date(name, { mode: 'string' }).$type<LocalDate>();
-/** Money columns hold minor units (grosze, haléře) as bigint; never a float. */
-const minor = (name: string) => bigint(name, { mode: 'bigint' });
+const day = localDay;
+const minor = minorUnits;
 
 /**
  * A customer's saved card: only what the policy's payment provider lets the operator keep (BK-BIL-05: last

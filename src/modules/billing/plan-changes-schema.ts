@@ -1,7 +1,6 @@
 import {
   bigint,
   boolean,
-  date,
   index,
   integer,
   jsonb,
@@ -10,12 +9,11 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { LocalDate } from '../../platform/calendar.ts';
-import { instant } from '../../platform/db/columns.ts';
+import { instant, localDay, minorUnits } from '../../platform/db/columns.ts';
 import type { Frequency } from './periods.ts';
 
-const day = (name: string) => date(name, { mode: 'string' }).$type<LocalDate>();
-const minor = (name: string) => bigint(name, { mode: 'bigint' });
+const day = localDay;
+const minor = minorUnits;
 
 /**
  * Each subscription's price schedule (CM-BIL-03: the price is versioned per customer, never overwritten):

@@ -1,8 +1,7 @@
-import { date, index, pgTable, text } from 'drizzle-orm/pg-core';
-import type { LocalDate } from '../../platform/calendar.ts';
-import { instant } from '../../platform/db/columns.ts';
+import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { instant, localDay } from '../../platform/db/columns.ts';
 
-const day = (name: string) => date(name, { mode: 'string' }).$type<LocalDate>();
+const day = localDay;
 
 /** Where each account stands in its life: its state, its plan, and the dates the rules count from. */
 export const accountStates = pgTable(

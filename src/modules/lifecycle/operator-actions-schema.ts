@@ -1,8 +1,7 @@
-import { bigint, date, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { LocalDate } from '../../platform/calendar.ts';
-import { instant } from '../../platform/db/columns.ts';
+import { bigint, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { instant, localDay } from '../../platform/db/columns.ts';
 
-const day = (name: string) => date(name, { mode: 'string' }).$type<LocalDate>();
+const day = localDay;
 
 export type OperatorActionStatus = 'in_force' | 'lifted' | 'pending' | 'effective';
 

@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import type { LocalDate } from '../../platform/calendar.ts';
-import { instant } from '../../platform/db/columns.ts';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { instant, localDay } from '../../platform/db/columns.ts';
 
-const day = (name: string) => date(name, { mode: 'string' }).$type<LocalDate>();
+const day = localDay;
 
 /**
  * The operator's sub-processors (QU-PRC-10, BK-PRC-10): seeded from the policy's list, then managed by the
