@@ -5,6 +5,9 @@
  *
  *   node bench/renewals.ts [--pglite] [--pg] [--subscriptions 100000] [--batch 500]
  *   BENCH_N=2000 node bench/renewals.ts --pglite        (BENCH_N overrides --subscriptions)
+ *   BENCH_LOG_MS=5 node bench/renewals.ts --pg           (the renewal run's slow statements to the server log)
+ *
+ * Ends with one table of both engines side by side: raw INSERT rows/s, renewals invoices/s, the ratio.
  *
  * Without --pglite or --pg both engines run. PostgreSQL is the server in DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test); the benchmark creates its own databases there and drops them.
@@ -29,6 +32,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { systemClock } from '../src/platform/clock.ts';
 import { type Database, openDatabase } from '../src/platform/db/database.ts';
+import { PRODUCT_SCOPES } from '../src/platform/http/operator-scopes.ts';
 import { loadPreset } from '../src/policy/index.ts';
 import { aRegistration } from '../test/helpers/app.ts';
 
@@ -39,11 +43,19 @@ const PORTAL = 'https://app.klauzula.test';
 
 export type Engine = 'pglite' | 'postgres';
 
-type Store = { engine: Engine; open(): Promise<Database>; copy(): Promise<Store>; drop(): Promise<void> };
+type Store = {
+  engine: Engine;
+  /** The data folder (PGlite) or the database's name (PostgreSQL). */
+  name: string;
+  open(): Promise<Database>;
+  copy(): Promise<Store>;
+  drop(): Promise<void>;
+};
 
 function pgliteStore(dir: string): Store {
   return {
     engine: 'pglite',
+    name: dir,
     open: () => openDatabase({ dataDir: dir }),
     copy: async () => {
       const to = await mkdtemp(join(tmpdir(), 'klauzula-bench-renewals-'));
@@ -69,6 +81,7 @@ function postgresStore(serverUrl: string, name: string): Store {
   url.pathname = `/${name}`;
   return {
     engine: 'postgres',
+    name,
     open: () => openDatabase({ url: url.toString() }),
     copy: async () => {
       const copy = `klz_bench_${randomBytes(5).toString('hex')}`;
@@ -113,7 +126,7 @@ async function seed(store: Store, count: number, log: (line: string) => void): P
   const app = await appOn(db);
   try {
     const clock = await app.testClocks.create({ name: 'bench', frozenTime: ORDERED_AT });
-    const { key } = await app.accounts.createApiKey({ name: 'bench' });
+    const { key } = await app.accounts.createApiKey({ name: 'bench', scopes: PRODUCT_SCOPES });
     const headers = { authorization: `Bearer ${key}` };
     const registered = await app.http.inject({
       method: 'POST',
@@ -211,7 +224,7 @@ async function renew(store: Store, seeded: Seeded, count: number, batchSize: num
   const app = await appOn(await store.open());
   try {
     const started = performance.now();
-    const { fired } = await app.testClocks.advance(seeded.clockId, ADVANCE_TO, { batchSize });
+    const { fired, firedByKind } = await app.testClocks.advance(seeded.clockId, ADVANCE_TO, { batchSize });
     const elapsed = seconds(started);
     if (fired < count) throw new Error(`the advance fired ${fired} due items, fewer than ${count}`);
     const kinds = await app.db.rows<{ type: string; n: number }>(
@@ -245,6 +258,9 @@ async function renew(store: Store, seeded: Seeded, count: number, batchSize: num
       seconds: elapsed,
       invoicesPerSecond: count / elapsed,
       fired,
+      firedByKind: Object.entries(firedByKind)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', '),
       events: kinds.map((k) => `${k.type} ${k.n}`).join(', '),
     };
   } finally {
@@ -279,7 +295,13 @@ export type RenewalFigures = {
   subscriptions: number;
   batchSize: number;
   rawInsert: { seconds: number; rowsPerSecond: number };
-  renewals: { seconds: number; invoicesPerSecond: number; fired: number; events: string };
+  renewals: {
+    seconds: number;
+    invoicesPerSecond: number;
+    fired: number;
+    firedByKind: string;
+    events: string;
+  };
   ratio: number;
 };
 
@@ -317,6 +339,14 @@ export async function benchRenewals(options: {
     const store = await template.copy();
     let renewals: RenewalFigures['renewals'];
     try {
+      // For profiling on the server: BENCH_LOG_MS=20 logs the renewal run's statements slower than 20 ms to
+      // the PostgreSQL server's log (log_min_duration_statement, set on the run's own database only).
+      if (store.engine === 'postgres' && process.env.BENCH_LOG_MS)
+        await admin(serverUrl, (c) =>
+          c.query(
+            `alter database ${store.name} set log_min_duration_statement = ${Number(process.env.BENCH_LOG_MS)}`,
+          ),
+        );
       renewals = await renew(store, seeded, count, options.batchSize);
     } finally {
       await store.drop();
@@ -327,7 +357,8 @@ export async function benchRenewals(options: {
         `${renewals.seconds.toFixed(2)} s, ${renewals.invoicesPerSecond.toFixed(0)} invoices/s, ` +
         `ratio to the raw INSERT ${ratio.toFixed(3)} (1 : ${(1 / ratio).toFixed(0)})`,
     );
-    log(`  the advance fired ${renewals.fired} due items; events written: ${renewals.events}`);
+    log(`  the advance fired ${renewals.fired} due items (${renewals.firedByKind})`);
+    log(`  events written: ${renewals.events}`);
     return {
       engine: options.engine,
       subscriptions: count,
@@ -354,10 +385,25 @@ if (import.meta.main) {
     values.pglite || values.pg
       ? [...(values.pglite ? ['pglite' as const] : []), ...(values.pg ? ['postgres' as const] : [])]
       : ['pglite', 'postgres'];
+  const subscriptions = Number(process.env.BENCH_N ?? values.subscriptions);
+  const started = performance.now();
+  const figures: RenewalFigures[] = [];
   for (const engine of engines)
-    await benchRenewals({
-      engine,
-      subscriptions: Number(process.env.BENCH_N ?? values.subscriptions),
-      batchSize: Number(values.batch),
-    });
+    figures.push(await benchRenewals({ engine, subscriptions, batchSize: Number(values.batch) }));
+  // Side by side: what the renewals achieve against the raw INSERT of the same rows, per engine.
+  console.log(
+    `\n| engine     | N       | raw INSERT rows/s | renewals invoices/s | ratio          |\n` +
+      `| ---------- | ------: | ----------------: | ------------------: | -------------: |`,
+  );
+  for (const f of figures)
+    console.log(
+      `| ${(f.engine === 'pglite' ? 'PGlite' : 'PostgreSQL').padEnd(10)} | ${String(f.subscriptions).padStart(7)} | ` +
+        `${f.rawInsert.rowsPerSecond.toFixed(0).padStart(17)} | ${f.renewals.invoicesPerSecond.toFixed(0).padStart(19)} | ` +
+        `${`${f.ratio.toFixed(3)} (1 : ${(1 / f.ratio).toFixed(0)})`.padEnd(14)} |`,
+    );
+  console.log(
+    `\nwhole run ${seconds(started).toFixed(0)} s; load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }

@@ -543,9 +543,9 @@ describe('Stripe: cards, orders and renewals', () => {
     assert.equal(await app.billing.sendDueCharges(), 0);
   });
 
-  it('CM-BIL-04: a refund for withdrawal goes back through Stripe as a Refund of the PaymentIntent under refund:<payment>; a refund whose answer was lost is retried under the same key and refunds once', async (t) => {
+  it('CM-BIL-04: a refund for withdrawal goes back through Stripe as a Refund of the PaymentIntent under refund:<payment>, sent after its commit; a refund whose answer was lost stays pending and the runner re-sends it under the same key: refunded once', async (t) => {
     const world = await aStripeWorld(t, 'clickmeeting', '2026-03-15T10:00:00+01:00');
-    const { app, stripe } = world;
+    const { app, stripe, clock } = world;
     const accountId = await aCustomer(app);
     const ordered = await order(app, accountId, {
       plan: 'live',
@@ -565,22 +565,31 @@ describe('Stripe: cards, orders and renewals', () => {
 
     stripe.dropNextResponse('/v1/refunds');
     const lost = await refund();
-    assert.equal(lost.statusCode, 500, 'the gateway did not answer: nothing recorded');
-    assert.deepEqual(await app.billing.refunds(accountId), []);
-    assert.equal(stripe.refunds.size, 1, 'but Stripe refunded');
+    assert.equal(lost.statusCode, 202, lost.body);
+    assert.deepEqual(
+      [lost.json().refund.status, lost.json().refund.providerRef, lost.json().correction.kind],
+      ['pending', null, 'KOR'],
+    );
+    assert.equal(stripe.refunds.size, 1, 'Stripe refunded, the answer was lost');
 
     const res = await refund();
-    assert.equal(res.statusCode, 201, res.body);
+    assert.deepEqual([res.statusCode, res.json().refund.status], [202, 'pending'], 'not re-sent at once');
+    clock.set('2026-03-15T10:06:00+01:00');
+    assert.equal(await app.billing.sendDueRefunds(), 1);
     const [stripeRefund] = [...stripe.refunds.values()];
     assert.equal(stripe.refunds.size, 1, 'refunded once');
+    const [stored] = await app.billing.refunds(accountId);
     assert.deepEqual(
       [
-        res.json().refund.amount,
-        res.json().refund.providerRef,
-        stripeRefund!.amount,
-        stripeRefund!.payment_intent,
+        toDecimalString({ amount: stored!.amount, currency: stored!.currency }),
+        stored!.providerRef,
+        stored!.status,
       ],
-      ['146.37', stripeRefund!.id, 14637, [...stripe.intents.values()][0]!.id],
+      ['146.37', stripeRefund!.id, 'refunded'],
+    );
+    assert.deepEqual(
+      [stripeRefund!.amount, stripeRefund!.payment_intent],
+      [14637, [...stripe.intents.values()][0]!.id],
     );
     const sends = stripe.requests.filter((r) => r.path === '/v1/refunds');
     assert.deepEqual(
@@ -591,11 +600,12 @@ describe('Stripe: cards, orders and renewals', () => {
         [`refund:${paymentId}`, true],
       ],
     );
-    assert.equal(res.json().correction.kind, 'KOR');
     const again = await refund();
-    assert.equal(again.statusCode, 200, 'the refund is answered from the first');
+    assert.deepEqual([again.statusCode, again.json().refund.status], [200, 'refunded']);
+    assert.equal(again.json().correction.status, 'paid');
     assert.equal(stripe.refunds.size, 1);
     assert.equal((await ofType(app, accountId, 'payment.refunded'))[0]?.clause, 'CM-BIL-04');
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent'))[0]?.clause, 'CM-BIL-04');
   });
 
   it('an account on a test clock keeps using the sandbox although Stripe is configured', async (t) => {
@@ -651,7 +661,7 @@ describe('Stripe: a new card is registered before the order transaction', () => 
 
 describe('payment gateways: configuration and API description', () => {
   it('secrets come from the environment, never the policy: Stripe and tpay each need both of their secrets; tpay defaults to its production origins', () => {
-    assert.deepEqual(readConfig({}, {}).gateways, { stripe: undefined, tpay: undefined });
+    assert.deepEqual(readConfig({}, {}).gateways, { stripe: undefined, tpay: undefined, paypal: undefined });
     assert.throws(() => readConfig({ STRIPE_SECRET_KEY: 'sk_test_1' }, {}), ConfigError);
     assert.throws(() => readConfig({ TPAY_CLIENT_ID: 'x' }, {}), ConfigError);
     const both = {

@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
  *   charge; 4000 0025 0000 3155 needs 3-D Secure: `requires_action` with a client secret on-session, 402
  *   `authentication_required` off-session;
  * - events (`payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.requires_action`,
- *   `charge.refunded`) signed like Stripe's webhooks: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
+ *   `charge.refunded`, `refund.created`) signed like Stripe's webhooks: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
  *   "t.payload" with the endpoint secret>`, delivered to `target` when asked (`deliver`), so a test can
  *   replay, reorder or hold them.
  *
@@ -55,6 +55,7 @@ export async function startStripeServer(options: {
   const events: { id: string; type: string; payload: string }[] = [];
   const requests: { method: string; path: string; idempotencyKey: string | null; replayed: boolean }[] = [];
   const drops = new Map<string, number>();
+  const outages = new Map<string, number>();
   let seq = 0;
   const id = (prefix: string) =>
     `${prefix}_${(++seq).toString().padStart(6, '0')}${randomBytes(6).toString('hex')}`;
@@ -301,6 +302,7 @@ export async function startStripeServer(options: {
         payment_intent: intent.id,
         amount_refunded: intent.amount_refunded,
       });
+      emit('refund.created', refund);
       return { status: 200, body: refund };
     }
     return error(404, {
@@ -347,6 +349,14 @@ export async function startStripeServer(options: {
     }
     const params = method === 'GET' ? parseForm(url.searchParams.toString()) : parseForm(raw);
     const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
+    const down = outages.get(url.pathname) ?? 0;
+    if (down > 0) {
+      // Refused before the endpoint began executing: nothing done, no idempotent result saved.
+      outages.set(url.pathname, down - 1);
+      requests.push({ method, path: url.pathname, idempotencyKey: key, replayed: false });
+      send(503, { error: { type: 'api_error', message: 'Stripe is temporarily unavailable.' } });
+      return;
+    }
     const endpoint = `${method} ${url.pathname}`;
     let result: { status: number; body: unknown };
     let replayed = false;
@@ -414,6 +424,13 @@ export async function startStripeServer(options: {
      */
     dropNextResponse(path: string, times = 2) {
       drops.set(path, times);
+    },
+    /**
+     * Answers the next `times` requests to `path` with 503 `api_error` without processing them (an outage:
+     * nothing happens at Stripe and no idempotent result is saved).
+     */
+    unavailable(path: string, times = 3) {
+      outages.set(path, times);
     },
     sign,
     /** Sends an event (by id) to the target, signed; returns the target's status. */

@@ -2,7 +2,7 @@ import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money, parseMoney, toDecimalString } from '../../platform/money.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
-import { billPurchase, purchaseCard } from './bill-purchase.ts';
+import { billPurchase, type PurchasePaid, purchaseCard } from './bill-purchase.ts';
 import type { BillingDeps } from './billing-context.ts';
 import type { InvoiceRow, PaymentRow } from './billing-store.ts';
 import { addOnFirstCharge, addOnLineText } from './plan-change-rules.ts';
@@ -11,7 +11,9 @@ import { type AddOnRow, makePlanChangesStore } from './plan-changes-store.ts';
 
 export type AddOnResult =
   | { outcome: 'bought'; addOn: AddOnRow; invoice: InvoiceRow; payment: PaymentRow | null }
-  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow };
+  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow }
+  /** Charged through a remote gateway after the commit; bought when the charge settles. */
+  | { outcome: 'pending'; payment: PaymentRow };
 
 /**
  * A customer buys an add-on for its subscription (CM-BIL-06).
@@ -80,6 +82,22 @@ export async function buyAddOn(
     const [contact] = await deps.accounts.contactsOf([input.accountId]);
     const language = contact?.locale ?? 'pl';
     const billedPeriod = { from: today < period.from ? period.from : today, to: period.to };
+    const renews = addOn.renewsWithSubscription && input.renews !== false;
+    const effect: AddOnEffect = {
+      kind: 'add_on',
+      accountId: input.accountId,
+      subscriptionId: subscription.id,
+      addOn: addOn.code,
+      clause: addOn.clause ?? null,
+      renews,
+      price: { amount: price.amount.toString(), currency: price.currency },
+      frequency: subscription.frequency,
+      purchasedOn: today,
+      endsOn: renews ? null : period.to,
+      days: first.days,
+      firstCharge: toDecimalString(first.amount),
+      actor: input.actor,
+    };
     const billed = await billPurchase(deps, {
       policy,
       accountId: input.accountId,
@@ -95,53 +113,85 @@ export async function buyAddOn(
       planCode: subscription.planCode,
       now,
       actor: input.actor,
+      effect,
+      apply: applyAddOnPurchase,
     });
-    if (billed.outcome === 'payment_failed') return billed;
-    const renews = addOn.renewsWithSubscription && input.renews !== false;
-    const row = await store.insertAddOn({
-      id: deps.ids.next('addon'),
-      accountId: input.accountId,
-      subscriptionId: subscription.id,
-      addOnCode: addOn.code,
-      renews,
-      priceAmount: price.amount,
-      priceCurrency: price.currency,
-      frequency: subscription.frequency,
-      purchasedOn: today,
-      endsOn: renews ? null : period.to,
-      paymentId: billed.outcome === 'paid' ? (billed.payment?.id ?? null) : null,
-      invoiceId: billed.invoice.id,
-      createdAt: now,
-    });
-    await deps.eventLog.append([
-      {
-        chainId: input.accountId,
-        type: 'add_on.purchased',
-        clause: addOn.clause ?? null,
-        actor: input.actor,
-        cause: `invoice:${billed.invoice.id}`,
-        occurredAt: now,
-        data: {
-          addOn: addOn.code,
-          subscription: subscription.id,
-          renews,
-          days: first.days,
-          firstCharge: toDecimalString(first.amount),
-          price: toDecimalString(price),
-          currency: price.currency,
-          endsOn: row.endsOn,
-          invoice: billed.invoice.id,
-        },
-      },
-    ]);
-    await deps.lifecycle.announceChanged?.([input.accountId]);
+    if (billed.outcome === 'payment_failed' || billed.outcome === 'pending') return billed;
     return {
       outcome: 'bought',
-      addOn: row,
+      addOn: billed.applied,
       invoice: billed.invoice,
       payment: billed.outcome === 'paid' ? billed.payment : null,
     };
   });
+}
+
+/** What an add-on purchase records once paid (or invoiced), frozen with its charge. */
+export type AddOnEffect = {
+  kind: 'add_on';
+  accountId: string;
+  subscriptionId: string;
+  addOn: string;
+  clause: string | null;
+  renews: boolean;
+  price: { amount: string; currency: string };
+  frequency: 'monthly' | 'annual';
+  purchasedOn: string;
+  endsOn: string | null;
+  days: number;
+  firstCharge: string;
+  actor: string;
+};
+
+/**
+ * The add-on on the subscription from now on (its features and limits in the entitlements; the caches told
+ * on commit), with `add_on.purchased`: applied by the purchase's request, or by its charge's settle.
+ */
+export async function applyAddOnPurchase(
+  deps: BillingDeps,
+  effect: AddOnEffect,
+  paid: PurchasePaid,
+): Promise<AddOnRow> {
+  const store = makePlanChangesStore(deps.db);
+  const price = money(BigInt(effect.price.amount), effect.price.currency);
+  const row = await store.insertAddOn({
+    id: deps.ids.next('addon'),
+    accountId: effect.accountId,
+    subscriptionId: effect.subscriptionId,
+    addOnCode: effect.addOn,
+    renews: effect.renews,
+    priceAmount: price.amount,
+    priceCurrency: price.currency,
+    frequency: effect.frequency,
+    purchasedOn: effect.purchasedOn,
+    endsOn: effect.endsOn,
+    paymentId: paid.payment?.id ?? null,
+    invoiceId: paid.invoice.id,
+    createdAt: paid.now,
+  });
+  await deps.eventLog.append([
+    {
+      chainId: effect.accountId,
+      type: 'add_on.purchased',
+      clause: effect.clause,
+      actor: effect.actor,
+      cause: `invoice:${paid.invoice.id}`,
+      occurredAt: paid.now,
+      data: {
+        addOn: effect.addOn,
+        subscription: effect.subscriptionId,
+        renews: effect.renews,
+        days: effect.days,
+        firstCharge: effect.firstCharge,
+        price: toDecimalString(price),
+        currency: price.currency,
+        endsOn: row.endsOn,
+        invoice: paid.invoice.id,
+      },
+    },
+  ]);
+  await deps.lifecycle.announceChanged?.([effect.accountId]);
+  return row;
 }
 
 export function addOnJson(a: AddOnRow) {

@@ -70,6 +70,11 @@ export type BillingDeps = {
   timeOf: (clockId: string | null) => Promise<Date>;
   policyOf: (versionId: string) => Policy;
   provider: PaymentProvider;
+  /**
+   * Redirect gateways (PayPal; MOC-BIL-01), configured ones first; the sandbox's redirect mode is always last
+   * (`redirect-payments.ts`).
+   */
+  redirectGateways?: readonly PaymentProvider[] | undefined;
   /** The pay-by-link gateway for open invoices (tpay), when configured. */
   payByLink?: TpayGateway | null | undefined;
   vatRates: VatRateTable;
@@ -82,6 +87,8 @@ export type BillingDeps = {
   /** The account's company data (the buyer), their recorded correction, and where to write to it. */
   accounts: {
     profile(accountId: string): Promise<AccountProfile>;
+    /** Several accounts' company data in one query (a renewal batch); `profile` per account without it. */
+    profiles?(accountIds: readonly string[]): Promise<AccountProfile[]>;
     updateProfile(input: {
       accountId: string;
       change: ProfileChange;

@@ -6,7 +6,7 @@ import type { makeIdempotency } from '../../platform/http/idempotency.ts';
 import { money, toDecimalString } from '../../platform/money.ts';
 import { billingErrors } from './billing-errors.ts';
 import { invoiceSummary, paymentMethodJson } from './billing-overview.ts';
-import type { InvoiceRow, SubscriptionRow } from './billing-store.ts';
+import type { InvoiceRow, RefundRow, SubscriptionRow } from './billing-store.ts';
 import type { Billing } from './index.ts';
 import { registerLiabilityCapRoutes } from './liability-cap-routes.ts';
 import { registerPlanChangeRoutes } from './plan-changes-routes.ts';
@@ -41,6 +41,8 @@ const OrderBody = z.strictObject({
   paymentMethodId: z.string().max(60).optional(),
   card: Card.optional(),
   recurringConsent: z.boolean().optional(),
+  /** Where the terms take payments only by redirect (MOC-BIL-01): the gateway to pay on, e.g. `paypal`. */
+  provider: z.string().min(1).max(40).optional(),
   identification: z
     .strictObject({
       company: z
@@ -193,9 +195,63 @@ export function registerBillingRoutes(
       }
       reply.code(202);
       return {
-        payment: { id: state.payment.id, status: state.status },
+        payment: {
+          id: state.payment.id,
+          status: state.status,
+          // A redirect payment names its gateway (MOC-BIL-01: PayPal, or the sandbox's redirect mode).
+          ...(state.status === 'requires_action' && state.redirectUrl
+            ? { provider: state.payment.provider }
+            : {}),
+        },
         ...(state.status === 'requires_action'
-          ? { nextAction: { type: 'authenticate', clientSecret: state.clientSecret } }
+          ? state.redirectUrl
+            ? // MOC-BIL-01: the buyer pays on the gateway's page; the subscription starts when it settles.
+              { nextAction: { type: 'redirect', url: state.redirectUrl } }
+            : { nextAction: { type: 'authenticate', clientSecret: state.clientSecret } }
+          : {}),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:accountId/subscription/renewal-payments',
+    {
+      schema: {
+        tags,
+        summary: 'Pay the next period by redirect (MOC-BIL-01: no stored card, nothing renews by itself)',
+        description:
+          "Answers 202 with the redirect gateway's page (`nextAction.url`); the period starts being paid when " +
+          'the gateway settles the payment. A subscription that ended unpaid restarts with a full period from ' +
+          'the day of payment. Asking again while the payment waits answers the same page.',
+        params: AccountParams,
+        body: z.strictObject({ provider: z.string().min(1).max(40).optional() }).optional(),
+      },
+    },
+    async (request, reply) => {
+      const result = await idempotent(request, reply, async () => {
+        const actor = requireAccountAccess(request, request.params.accountId, BILLING_ROLES);
+        const { payment, period } = await billing.payNextPeriodByRedirect({
+          accountId: request.params.accountId,
+          provider: request.body?.provider ?? null,
+          actor,
+        });
+        reply.code(202);
+        return { pending: { payment: payment.id, period } };
+      });
+      const state = await billing.sendCharge(result.pending.payment);
+      if (state.status === 'failed')
+        throw new AppError(billingErrors['billing.payment_declined'], {
+          details: {
+            failureCode: state.payment.failureCode ?? 'payment_declined',
+            payment: state.payment.id,
+          },
+        });
+      reply.code(state.status === 'succeeded' ? 200 : 202);
+      return {
+        payment: { id: state.payment.id, status: state.status, provider: state.payment.provider },
+        period: result.pending.period,
+        ...(state.status === 'requires_action' && state.redirectUrl
+          ? { nextAction: { type: 'redirect', url: state.redirectUrl } }
           : {}),
       };
     },
@@ -290,34 +346,39 @@ export function registerBillingRoutes(
           /** Optional in the schema so that a refund without a reason is refused by the rule (422, CM-BIL-04). */
           reason: z.string().max(60).optional(),
           on: z.iso.date().optional(),
+          /** For `mandatory_law` only (the terms set no amount): what the law requires, e.g. "47.19". */
+          amount: z
+            .string()
+            .regex(/^\d{1,9}(\.\d{1,2})?$/)
+            .optional(),
         }),
       },
     },
-    async (request, reply) =>
-      idempotent(request, reply, async () => {
+    async (request, reply) => {
+      const result = await idempotent(request, reply, async () => {
         const operator = requireOperator(request);
         const { refund, correction, replayed } = await billing.refundPayment({
           accountId: request.params.accountId,
           paymentId: request.body.paymentId,
           reason: request.body.reason,
           on: request.body.on,
+          amount: request.body.amount,
           actor: `api_key:${operator.keyId}`,
         });
         reply.code(replayed ? 200 : 201);
-        return {
-          refund: {
-            id: refund.id,
-            payment: refund.paymentId,
-            reason: refund.reason,
-            amount: toDecimalString(money(refund.amount, refund.currency)),
-            currency: refund.currency,
-            providerRef: refund.providerRef,
-            status: refund.status,
-            createdAt: refund.createdAt.toISOString(),
-          },
-          correction: invoiceSummary(correction),
-        };
-      }),
+        return { refund: refundJson(refund), correction: invoiceSummary(correction) };
+      });
+      if (result.refund?.status !== 'pending') return result;
+      // A remote gateway (Stripe) is asked after the refund's transaction committed; if it fails or does not
+      // answer, the refund stays pending (202) and the runner re-sends it under the same key.
+      const sent = await billing.sendRefund(result.refund.id);
+      if (!sent) return result;
+      if (sent.refund.status === 'pending') reply.code(202);
+      return {
+        refund: refundJson(sent.refund),
+        correction: sent.correction ? invoiceSummary(sent.correction) : result.correction,
+      };
+    },
   );
 
   app.post(
@@ -380,5 +441,18 @@ function orderJson(order: {
     },
     invoice: invoiceSummary(order.invoice),
     payment: order.payment && { id: order.payment.id, status: order.payment.status },
+  };
+}
+
+function refundJson(refund: RefundRow) {
+  return {
+    id: refund.id,
+    payment: refund.paymentId,
+    reason: refund.reason,
+    amount: toDecimalString(money(refund.amount, refund.currency)),
+    currency: refund.currency,
+    providerRef: refund.providerRef,
+    status: refund.status,
+    createdAt: refund.createdAt.toISOString(),
   };
 }

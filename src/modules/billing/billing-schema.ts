@@ -202,12 +202,23 @@ export const refunds = pgTable(
     provider: text('provider').notNull(),
     /** The gateway's refund id, or the operator's bank reference once a transfer refund is sent. */
     providerRef: text('provider_ref'),
-    /** `awaiting_transfer`: decided and documented (KOR), the operator has not confirmed the transfer yet. */
-    status: text('status').$type<'refunded' | 'awaiting_transfer'>().notNull().default('refunded'),
+    /**
+     * `awaiting_transfer`: decided and documented (KOR), the operator has not confirmed the transfer yet.
+     * `pending`: decided and documented (KOR), to be sent to a remote gateway (Stripe) by the refund runner,
+     * outside any transaction, under `idempotency_key`; `refunded` once the gateway answered or its webhook came.
+     */
+    status: text('status')
+      .$type<'refunded' | 'awaiting_transfer' | 'pending'>()
+      .notNull()
+      .default('refunded'),
     /** When the money went out (the gateway's answer, or the day the operator confirmed the transfer). */
     sentAt: instant('sent_at'),
     idempotencyKey: text('idempotency_key').notNull().unique(),
     createdAt: instant('created_at').notNull(),
+    /** A `pending` refund: sends so far, when the runner may (re)send it (a lease, then a backoff), last error. */
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: instant('next_attempt_at'),
+    lastError: text('last_error'),
   },
   (t) => [index('refunds_account_idx').on(t.accountId, t.createdAt)],
 );
@@ -267,7 +278,7 @@ export const paymentCharges = pgTable(
     paymentId: text('payment_id').primaryKey(),
     accountId: text('account_id').notNull(),
     provider: text('provider').notNull(),
-    purpose: text('purpose').$type<'order' | 'renewal'>().notNull(),
+    purpose: text('purpose').$type<'order' | 'renewal' | 'purchase' | 'redirect_renewal'>().notNull(),
     request: jsonb('request').notNull(),
     context: jsonb('context').notNull(),
     /**

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { jsonRows, textArray } from '../../platform/db/bulk.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { type Money, money } from '../../platform/money.ts';
 import { isSandboxSeries } from './billing-context.ts';
@@ -16,6 +17,9 @@ export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
 export type RefundRow = typeof refunds.$inferSelect;
+
+/** Rows per multi-row INSERT: well under PostgreSQL's 65,535 parameters for the widest table. */
+const CHUNK = 1000;
 
 /** SQL only: the billing tables in and out as plain rows. Every function joins the caller's transaction. */
 export function makeBillingStore(db: Database) {
@@ -126,6 +130,42 @@ export function makeBillingStore(db: Database) {
         .orderBy(payments.createdAt, payments.id);
     },
 
+    /**
+     * `paymentsForIntent` for many intents in one query (a renewal batch): the payments whose key is one of
+     * `bases` (with its account) or one of its retries, by base, oldest first.
+     */
+    async paymentsForIntents(
+      intents: readonly { accountId: string; base: string }[],
+    ): Promise<Map<string, PaymentRow[]>> {
+      const byBase = new Map<string, PaymentRow[]>(intents.map((i) => [i.base, []]));
+      if (intents.length === 0) return byBase;
+      const rows = await db.rows<{ base: string; id: string }>(sql`
+        select x.base, p.id
+        from jsonb_to_recordset(${jsonRows(intents)}) as x("accountId" text, base text)
+        join payments p on p.account_id = x."accountId"
+          and (p.idempotency_key = x.base or starts_with(p.idempotency_key, x.base || ':'))`);
+      if (rows.length === 0) return byBase;
+      const found = await db.q
+        .select()
+        .from(payments)
+        .where(
+          inArray(
+            payments.id,
+            rows.map((r) => r.id),
+          ),
+        )
+        .orderBy(payments.createdAt, payments.id);
+      const baseOf = new Map(rows.map((r) => [r.id, r.base]));
+      for (const p of found) byBase.get(baseOf.get(p.id)!)?.push(p);
+      return byBase;
+    },
+
+    /** Inserts many payments in one statement (a renewal batch). */
+    async insertPayments(rows: (typeof payments.$inferInsert)[]): Promise<void> {
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await db.q.insert(payments).values(rows.slice(i, i + CHUNK));
+    },
+
     async payment(accountId: string, id: string, forUpdate = false): Promise<PaymentRow | null> {
       const query = db.q
         .select()
@@ -198,6 +238,27 @@ export function makeBillingStore(db: Database) {
       return stored!;
     },
 
+    /** `insertInvoice` for many invoices, a statement per thousand (a renewal batch); in the order given. */
+    async insertInvoices(rows: (typeof invoices.$inferInsert)[]): Promise<InvoiceRow[]> {
+      const stored: InvoiceRow[] = [];
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK).map((row) => ({
+          ...row,
+          ksefStatus:
+            row.ksefStatus !== undefined
+              ? row.ksefStatus
+              : row.ksefXml && !isSandboxSeries(row.series)
+                ? ('pending' as const)
+                : null,
+        }));
+        const inserted = new Map(
+          (await db.q.insert(invoices).values(chunk).returning()).map((r) => [r.id, r]),
+        );
+        for (const row of chunk) stored.push(inserted.get(row.id!)!);
+      }
+      return stored;
+    },
+
     async invoice(accountId: string, id: string, forUpdate = false): Promise<InvoiceRow | null> {
       const query = db.q
         .select()
@@ -232,6 +293,54 @@ export function makeBillingStore(db: Database) {
 
     async insertCredit(row: typeof accountCredits.$inferInsert): Promise<void> {
       await db.q.insert(accountCredits).values(row);
+    },
+
+    async insertCredits(rows: (typeof accountCredits.$inferInsert)[]): Promise<void> {
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await db.q.insert(accountCredits).values(rows.slice(i, i + CHUNK));
+    },
+
+    /** `creditBalance` for many accounts in one query (a renewal batch): by account and currency. */
+    async creditBalances(
+      wanted: readonly { accountId: string; currency: string }[],
+    ): Promise<(accountId: string, currency: string) => Money> {
+      const found = new Map<string, bigint>();
+      if (wanted.length > 0) {
+        const rows = await db.rows<{ account_id: string; currency: string; balance: string }>(sql`
+          select c.account_id, c.currency, sum(c.amount)::text as balance
+          from account_credits c
+          where c.account_id = any(${textArray([...new Set(wanted.map((w) => w.accountId))])})
+          group by c.account_id, c.currency`);
+        for (const r of rows) found.set(`${r.account_id}\u0000${r.currency}`, BigInt(r.balance));
+      }
+      return (accountId, currency) => money(found.get(`${accountId}\u0000${currency}`) ?? 0n, currency);
+    },
+
+    /**
+     * Moves many subscriptions at once (a renewal batch): each row's status and update time, and its period
+     * and paid-through day where given (null keeps the stored one).
+     */
+    async updateSubscriptions(
+      rows: readonly {
+        id: string;
+        status: SubscriptionRow['status'];
+        currentPeriodFrom: string | null;
+        currentPeriodTo: string | null;
+        paidThrough: string | null;
+        updatedAt: Date;
+      }[],
+    ): Promise<void> {
+      if (rows.length === 0) return;
+      await db.q.execute(sql`
+        update subscriptions s set
+          status = x.status,
+          current_period_from = coalesce(x."currentPeriodFrom", s.current_period_from),
+          current_period_to = coalesce(x."currentPeriodTo", s.current_period_to),
+          paid_through = coalesce(x."paidThrough", s.paid_through),
+          updated_at = x."updatedAt"
+        from jsonb_to_recordset(${jsonRows(rows)}) as x(id text, status text, "currentPeriodFrom" date,
+          "currentPeriodTo" date, "paidThrough" date, "updatedAt" timestamptz)
+        where s.id = x.id`);
     },
   };
 }

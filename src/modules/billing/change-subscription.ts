@@ -13,7 +13,7 @@ import { compare, type Money, money, toDecimalString } from '../../platform/mone
 import type { Policy } from '../../policy/index.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
-import { billPurchase, purchaseCard } from './bill-purchase.ts';
+import { billPurchase, type PurchasePaid, purchaseCard } from './bill-purchase.ts';
 import type { BillingDeps } from './billing-context.ts';
 import type { InvoiceRow, PaymentRow, SubscriptionRow } from './billing-store.ts';
 import { decideInvoiceVat, invoiceGross } from './invoice-rules.ts';
@@ -55,6 +55,8 @@ export type PlanChangeResult =
       reason: DowngradeDecision['reason'] | 'next_period';
     }
   | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow }
+  /** Charged through a remote gateway after the commit; the plan changes when the charge settles. */
+  | { outcome: 'pending'; payment: PaymentRow }
   | SwitchToFreeResult;
 
 /**
@@ -182,8 +184,21 @@ async function upgrade(
     money(0n, c.newPrice.currency),
   );
 
-  let invoice: InvoiceRow | null = null;
-  let payment: PaymentRow | null = null;
+  const effect: UpgradeEffect = {
+    kind: 'upgrade',
+    accountId: input.accountId,
+    subscriptionId: subscription.id,
+    plan: input.plan,
+    current: { planCode: c.current.planCode, price: jsonMoney(c.current.price) },
+    newPrice: jsonMoney(c.newPrice),
+    period: c.period,
+    effectiveFrom: quote.effectiveFrom,
+    days: quote.days,
+    difference: jsonMoney(difference),
+    billing: quote.billing,
+    clause,
+    actor: input.actor,
+  };
   if (difference.amount > 0n && quote.billing === 'at_once') {
     const method = await purchaseCard(deps, input.accountId, {
       paymentMethodId: input.paymentMethodId,
@@ -204,11 +219,13 @@ async function upgrade(
       planCode: input.plan,
       now,
       actor: input.actor,
+      effect,
+      apply: applyUpgradePurchase,
     });
-    if (billed.outcome === 'payment_failed') return billed;
-    invoice = billed.invoice;
-    payment = billed.outcome === 'paid' ? billed.payment : null;
-  } else if (difference.amount > 0n) {
+    if (billed.outcome === 'payment_failed' || billed.outcome === 'pending') return billed;
+    return billed.applied;
+  }
+  if (difference.amount > 0n) {
     const store = makePlanChangesStore(deps.db);
     const other = language === 'pl' ? 'en' : 'pl';
     const otherItems = upgradeItems(
@@ -234,22 +251,81 @@ async function upgrade(
         createdAt: now,
       });
   }
+  return applyPlanUpgrade(c, effect, null);
+}
+
+type JsonMoney = { amount: string; currency: string };
+const jsonMoney = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
+const fromJsonMoney = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
+
+/** What an upgrade puts in force once its difference is paid (or invoiced), frozen with its charge. */
+export type UpgradeEffect = {
+  kind: 'upgrade';
+  accountId: string;
+  subscriptionId: string;
+  plan: string;
+  current: { planCode: string; price: JsonMoney };
+  newPrice: JsonMoney;
+  period: Period;
+  effectiveFrom: LocalDate;
+  days: number;
+  difference: JsonMoney;
+  billing: UpgradeQuote['billing'];
+  clause: string | null;
+  actor: string;
+};
+
+/**
+ * An upgrade's difference paid by card (at once from the sandbox, or when a remote gateway's charge settles):
+ * the new plan in force from then, with its schedule entry, event and mail.
+ */
+export async function applyUpgradePurchase(
+  deps: BillingDeps,
+  effect: UpgradeEffect,
+  paid: PurchasePaid,
+): Promise<PlanChangeResult> {
+  const [life] = await deps.lifecycle.load([effect.accountId], true);
+  if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: effect.accountId } });
+  const [subscription] = await deps.store.subscriptionsByIds([effect.subscriptionId]);
+  if (!subscription) throw new AppError(planChangeErrors['billing.no_subscription']);
+  const policy = deps.policyOf(life.policyVersionId);
+  const c: Context = {
+    deps,
+    policy,
+    subscription,
+    schedule: await makePlanChangesStore(deps.db).scheduleOf([subscription.id]),
+    current: { planCode: effect.current.planCode, price: fromJsonMoney(effect.current.price) },
+    newPrice: fromJsonMoney(effect.newPrice),
+    today: localDateOf(paid.now, policy.locale.timeZone),
+    now: paid.now,
+    period: effect.period,
+  };
+  return applyPlanUpgrade(c, effect, paid);
+}
+
+async function applyPlanUpgrade(
+  c: Context,
+  effect: UpgradeEffect,
+  paid: PurchasePaid | null,
+): Promise<PlanChangeResult> {
+  const invoice = paid?.invoice ?? null;
+  const payment = paid?.payment ?? null;
   const entry = await insertEntry(c, {
     kind: 'upgrade',
     status: 'applied',
-    effectiveFrom: quote.effectiveFrom,
-    planCode: input.plan,
+    effectiveFrom: effect.effectiveFrom,
+    planCode: effect.plan,
     creditAmount: null,
   });
   const changed = await switchPlan(c, entry, {
-    actor: input.actor,
-    clause,
+    actor: effect.actor,
+    clause: effect.clause,
     cause: payment ? `payment:${payment.id}` : `plan_change:${entry.id}`,
     data: {
       direction: 'upgrade',
-      days: quote.days,
-      difference: toDecimalString(difference),
-      billing: quote.billing,
+      days: effect.days,
+      difference: toDecimalString(fromJsonMoney(effect.difference)),
+      billing: effect.billing,
       invoice: invoice?.id ?? null,
     },
   });
@@ -257,8 +333,8 @@ async function upgrade(
     outcome: 'changed',
     direction: 'upgrade',
     subscription: changed,
-    effectiveFrom: quote.effectiveFrom,
-    difference,
+    effectiveFrom: effect.effectiveFrom,
+    difference: fromJsonMoney(effect.difference),
     invoice,
     payment,
   };

@@ -12,7 +12,8 @@ export type ChargeOutcome =
   | { status: 'succeeded'; providerRef: string }
   | { status: 'failed'; providerRef: string | null; failureCode: string };
 
-export type ChargePurpose = 'order' | 'renewal';
+/** `redirect_renewal`: a period paid by redirect (MOC-BIL-01, `redirect-renewals.ts`). */
+export type ChargePurpose = 'order' | 'renewal' | 'purchase' | 'redirect_renewal';
 
 /**
  * Applies a charge's outcome to everything its purpose waits on (an order starts the subscription, a renewal
@@ -35,6 +36,10 @@ type StoredRequest = {
   currency: string;
   offSession: boolean;
   on: { year: number; month: number };
+  /** A redirect gateway's approval page, kept once the gateway gave it, so a repeated request finds it. */
+  redirectUrl?: string;
+  /** The redirect gateway's order (PayPal's order id), kept after the payment's reference became the capture's. */
+  orderRef?: string;
 };
 
 type ChargeRow = typeof paymentCharges.$inferSelect;
@@ -170,7 +175,13 @@ export async function settleCharge(
 
 export type ChargeState =
   | { status: 'succeeded' | 'failed'; payment: PaymentRow }
-  | { status: 'requires_action'; payment: PaymentRow; clientSecret: string | null }
+  | {
+      status: 'requires_action';
+      payment: PaymentRow;
+      clientSecret: string | null;
+      /** A redirect gateway's page the buyer approves the payment on (MOC-BIL-01). */
+      redirectUrl?: string | null;
+    }
   | { status: 'pending'; payment: PaymentRow };
 
 async function stateOf(
@@ -183,8 +194,9 @@ async function stateOf(
     throw new AppError(billingErrors['billing.payment_not_found'], { details: { id: paymentId } });
   if (payment.status !== 'pending') return { status: payment.status, payment };
   const charge = await chargeOf(deps, paymentId);
+  const redirectUrl = (charge?.request as StoredRequest | undefined)?.redirectUrl ?? null;
   return charge?.status === 'awaiting_customer'
-    ? { status: 'requires_action', payment, clientSecret: clientSecret ?? null }
+    ? { status: 'requires_action', payment, clientSecret: clientSecret ?? null, redirectUrl }
     : { status: 'pending', payment };
 }
 
@@ -244,6 +256,9 @@ async function send(deps: BillingDeps, settlers: ChargeSettlers, charge: ChargeR
             status: 'awaiting_customer',
             lastError: null,
             nextAttemptAt: new Date(now.getTime() + ABANDONED_AFTER_MS),
+            ...(result.redirectUrl
+              ? { request: { ...request, redirectUrl: result.redirectUrl, orderRef: result.providerRef } }
+              : {}),
           })
           .where(and(eq(paymentCharges.paymentId, charge.paymentId), eq(paymentCharges.status, 'queued')));
       });

@@ -6,6 +6,7 @@ import { money, toDecimalString } from '../../platform/money.ts';
 import { billingErrors } from './billing-errors.ts';
 import type { Billing } from './index.ts';
 import type { PaymentLinkRow } from './pay-invoice-by-link.ts';
+import type { PaypalGateway } from './providers/paypal-gateway.ts';
 import type { StripeEvent, StripeGateway } from './providers/stripe-provider.ts';
 import { type TpayGateway, TpayNotification } from './providers/tpay-gateway.ts';
 
@@ -25,6 +26,10 @@ export function registerGatewayRoutes(
     billing: Billing;
     stripe: StripeGateway | null;
     tpay: TpayGateway | null;
+    /** PayPal (MOC-BIL-01), when configured: its webhook and the buyer's return and cancel URLs. */
+    paypal?: PaypalGateway | null | undefined;
+    /** The portal the buyer is sent back to after a redirect payment (`/billing?payment=…&status=…`). */
+    portalUrl?: string | undefined;
     /** The process's clock: signatures are checked against the time they arrive. */
     now: () => Date;
   },
@@ -108,7 +113,133 @@ export function registerGatewayRoutes(
         return reply.type('text/plain; charset=utf-8').send('TRUE');
       },
     );
+
+    scope.post(
+      '/v1/webhooks/paypal',
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary:
+            'PayPal events: an approved order is captured, a completed or denied capture settles its payment',
+          description:
+            'Signed by PayPal (MOC-BIL-01): `PAYPAL-TRANSMISSION-SIG` is RSA-SHA256 (`PAYPAL-AUTH-ALGO` ' +
+            'SHA256withRSA) over `<PAYPAL-TRANSMISSION-ID>|<PAYPAL-TRANSMISSION-TIME>|<webhook id>|<CRC32 of ' +
+            'the raw body>`, verified with the certificate at `PAYPAL-CERT-URL` (PayPal hosts only). A ' +
+            'replayed event changes nothing. 400 when the signature does not verify; 409 when the payment is ' +
+            'not known yet (PayPal delivers it again).',
+          body: z.string().describe('The event as PayPal sent it (JSON), verified byte for byte'),
+        },
+      },
+      async (request) => {
+        if (!deps.paypal) throw new AppError('request.not_found');
+        const h = request.headers;
+        const event = await deps.paypal.verifyWebhook(String(request.body), {
+          'paypal-transmission-id': headerOf(h['paypal-transmission-id']),
+          'paypal-transmission-time': headerOf(h['paypal-transmission-time']),
+          'paypal-transmission-sig': headerOf(h['paypal-transmission-sig']),
+          'paypal-cert-url': headerOf(h['paypal-cert-url']),
+          'paypal-auth-algo': headerOf(h['paypal-auth-algo']),
+        });
+        if (!event)
+          throw new AppError(billingErrors['billing.webhook_signature_invalid'], {
+            details: { provider: 'paypal' },
+          });
+        return { received: true, result: await billing.applyPaypalEvent(event) };
+      },
+    );
+
+    // The sandbox's approval page posts here (form or JSON): approve or decline a sandbox redirect payment.
+    for (const decision of ['approve', 'decline'] as const)
+      scope.post(
+        `/v1/sandbox/redirect-payments/:paymentId/${decision}`,
+        {
+          schema: {
+            tags: ['billing'],
+            summary: `Sandbox redirect payments: the buyer ${decision}s on the sandbox's approval page`,
+            description:
+              "The sandbox's stand-in for PayPal's page (accounts on a test clock, KLAUZULA_PAYMENTS=sandbox): " +
+              'with the page token, approving settles the payment as paid, declining as failed. No money moves.',
+            params: z.object({ paymentId: z.string().max(60) }),
+            body: z.string().describe('`token=…` (form) or `{"token": "…"}` (JSON)'),
+          },
+        },
+        async (request) => {
+          const raw = String(request.body ?? '');
+          let token = '';
+          try {
+            token = raw.trim().startsWith('{')
+              ? String((JSON.parse(raw) as { token?: unknown }).token ?? '')
+              : (new URLSearchParams(raw).get('token') ?? '');
+          } catch {
+            token = '';
+          }
+          const state = await billing.decideSandboxRedirect({
+            paymentId: (request.params as { paymentId: string }).paymentId,
+            token,
+            approve: decision === 'approve',
+          });
+          return { payment: { id: state.payment.id, status: state.status } };
+        },
+      );
   });
+
+  app.get(
+    '/v1/sandbox/redirect-payments/:paymentId',
+    {
+      schema: {
+        tags: ['billing'],
+        summary: "Sandbox redirect payments: the approval page (the sandbox's stand-in for PayPal's page)",
+        params: z.object({ paymentId: z.string().max(60) }),
+        querystring: z.object({ token: z.string().max(200) }),
+      },
+    },
+    async (request, reply) => {
+      const id = escapeHtml(request.params.paymentId);
+      const token = escapeHtml(request.query.token);
+      const form = (decision: string, label: string) =>
+        `<form method="post" action="/v1/sandbox/redirect-payments/${id}/${decision}">` +
+        `<input type="hidden" name="token" value="${token}"><button>${label}</button></form>`;
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          `<!doctype html><html><head><meta charset="utf-8"><title>Sandbox payment</title></head><body>` +
+            `<h1>Sandbox payment ${id}</h1><p>No money moves: choose the buyer's answer.</p>` +
+            `${form('approve', 'Approve')}${form('decline', 'Decline')}</body></html>`,
+        );
+    },
+  );
+
+  // PayPal sends the buyer back here (`?payment=<id>&token=<order id>&PayerID=…`): capture and settle.
+  for (const way of ['return', 'cancel'] as const)
+    app.get(
+      `/v1/payments/paypal/${way}`,
+      {
+        schema: {
+          tags: ['billing'],
+          summary:
+            way === 'return'
+              ? 'PayPal return URL: the approved order is captured and the payment settled (MOC-BIL-01)'
+              : 'PayPal cancel URL: an order the buyer did not approve fails its payment',
+          querystring: z.object({
+            payment: z.string().max(60),
+            token: z.string().max(60),
+            PayerID: z.string().max(60).optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const input = { paymentId: request.query.payment, orderRef: request.query.token };
+        const state =
+          way === 'return' ? await billing.completeRedirect(input) : await billing.cancelRedirect(input);
+        const answer = { payment: { id: state.payment.id, status: state.status } };
+        if (!deps.portalUrl || request.headers.accept?.includes('application/json')) return answer;
+        const portal = deps.portalUrl.replace(/\/+$/, '');
+        return reply.redirect(
+          `${portal}/billing?payment=${encodeURIComponent(state.payment.id)}&status=${state.status}`,
+          303,
+        );
+      },
+    );
 
   app.post(
     '/v1/accounts/:accountId/invoices/:invoiceId/payment-links',
@@ -148,6 +279,10 @@ export function paymentLinkJson(link: PaymentLinkRow) {
     transaction: link.providerRef,
     paymentUrl: link.paymentUrl,
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function headerOf(value: string | string[] | undefined): string | undefined {

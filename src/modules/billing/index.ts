@@ -5,6 +5,7 @@ import { billingOverview, invoiceDetail, invoiceKsefXml } from './billing-overvi
 import { makeBillingStore } from './billing-store.ts';
 import { applyScheduledPlanChanges, changePlan, PLAN_CHANGE } from './change-subscription.ts';
 import { type ChargeSettlers, sendCharge, sendDueCharges, settledOrder } from './charge-payments.ts';
+import { chargeResumedPeriod } from './charge-resumed-period.ts';
 import { endSubscription } from './end-subscription.ts';
 import { importExchangeRates, listExchangeRates } from './exchange-rates.ts';
 import { invoicePdf, recordInvoiceDelivery } from './invoice-outputs.ts';
@@ -17,10 +18,25 @@ import { buyPack, entitlementExtras, useBalance } from './packs.ts';
 import { payInvoiceByLink } from './pay-invoice-by-link.ts';
 import { makePlanChangesStore } from './plan-changes-store.ts';
 import { announcePriceChange, objectToPriceChange } from './price-changes.ts';
+import { endAfterProviderNotice, FINAL_PERIOD, invoiceFinalPeriods } from './provider-notice.ts';
+import type { PaypalEvent } from './providers/paypal-gateway.ts';
 import type { StripeEvent } from './providers/stripe-provider.ts';
 import type { TpayNotification } from './providers/tpay-gateway.ts';
+import { settledPurchase, settlePurchase } from './purchase-charges.ts';
 import { recordPayment } from './record-payment.ts';
-import { confirmRefundTransfer, refundPayment } from './refund-payment.ts';
+import {
+  applyPaypalEvent,
+  cancelRedirect,
+  completeRedirect,
+  decideSandboxRedirect,
+  makeSandboxRedirectGateway,
+} from './redirect-payments.ts';
+import {
+  applyRedirectRenewal,
+  payNextPeriodByRedirect,
+  type RedirectRenewalContext,
+} from './redirect-renewals.ts';
+import { confirmRefundTransfer, refundPayment, sendDueRefunds, sendRefund } from './refund-payment.ts';
 import { REMINDER } from './reminder-rules.ts';
 import { sendReminders } from './reminders.ts';
 import { applyRenewalCharge, type RenewalChargeContext, renewSubscriptions } from './renew-subscriptions.ts';
@@ -53,6 +69,12 @@ export {
   type PaymentProvider,
   sandboxPaymentProvider,
 } from './payment-provider.ts';
+export {
+  makePaypalGateway,
+  PAYPAL_CERT_URL_PREFIXES,
+  type PaypalConfig,
+  type PaypalGateway,
+} from './providers/paypal-gateway.ts';
 export { makeStripeProvider, type StripeConfig, type StripeGateway } from './providers/stripe-provider.ts';
 export { makeTpayGateway, type TpayConfig, type TpayGateway } from './providers/tpay-gateway.ts';
 export { decideRefund, refundCorrection } from './refund-rules.ts';
@@ -72,11 +94,17 @@ async function vatClauseOf(deps: BillingDeps, accountId: string): Promise<string
  * work (`billing.renew`), payments received, invoices with their KSeF FA(3) XML, the billing tab.
  */
 export function makeBilling(deps: Omit<BillingDeps, 'store'>) {
-  const full: BillingDeps = { ...deps, store: makeBillingStore(deps.db) };
+  const full: BillingDeps = {
+    ...deps,
+    // MOC-BIL-01: the configured redirect gateways (PayPal), then the sandbox's redirect mode.
+    redirectGateways: [...(deps.redirectGateways ?? []), makeSandboxRedirectGateway(deps.portalUrl)],
+    store: makeBillingStore(deps.db),
+  };
   deps.dueWork.register({ kind: RENEW, handle: renewSubscriptions(full) });
   deps.dueWork.register({ kind: REMINDER, handle: sendReminders(full) });
   deps.dueWork.register({ kind: PLAN_CHANGE, handle: applyScheduledPlanChanges(full) });
   deps.dueWork.register({ kind: SWITCH_TO_FREE, handle: applySwitchesToFree(full) });
+  deps.dueWork.register({ kind: FINAL_PERIOD, handle: invoiceFinalPeriods(full) });
   const planStore = makePlanChangesStore(deps.db);
   const vies = deps.vies ?? offlineVies;
   const ksef = deps.ksef ?? null;
@@ -87,6 +115,9 @@ export function makeBilling(deps: Omit<BillingDeps, 'store'>) {
     },
     renewal: (d, payment, context, outcome) =>
       applyRenewalCharge(d, payment, context as RenewalChargeContext, outcome),
+    purchase: settlePurchase,
+    redirect_renewal: (d, payment, context, outcome) =>
+      applyRedirectRenewal(d, payment, context as RedirectRenewalContext, outcome),
   };
   return {
     addPaymentMethod: (input: Parameters<typeof addPaymentMethod>[1]) => addPaymentMethod(full, input),
@@ -120,24 +151,53 @@ export function makeBilling(deps: Omit<BillingDeps, 'store'>) {
     invoice: (accountId: string, invoiceId: string) => invoiceDetail(full, accountId, invoiceId),
     invoiceKsefXml: (accountId: string, invoiceId: string) => invoiceKsefXml(full, accountId, invoiceId),
     refundPayment: (input: Parameters<typeof refundPayment>[1]) => refundPayment(full, input),
+    /** Sends a pending refund to its remote gateway after the commit that decided it; the refund as it stands. */
+    sendRefund: (refundId: string) => sendRefund(full, refundId),
+    /** The refund runner's step (worker): sends every due pending refund outside any transaction. */
+    sendDueRefunds: () => sendDueRefunds(full),
     /** The operator sent a transfer refund: its bank reference (see `confirmRefundTransfer`). */
     confirmRefundTransfer: (input: Parameters<typeof confirmRefundTransfer>[1]) =>
       confirmRefundTransfer(full, input),
     payments: (accountId: string) => full.store.paymentsOf(accountId),
     refunds: (accountId: string) => full.store.refundsOf(accountId),
     /** What the account lifecycle reads (payment standing) and asks (stop, end, resume renewals). */
-    lifecycleControl: makeBillingControl(full),
+    lifecycleControl: {
+      ...makeBillingControl(full),
+      /** A customer's own restore or reactivation: the resumed period charged on-session (no consent needed). */
+      chargeResumedPeriod: (input: { accountId: string; at: Date; cause: string }) =>
+        chargeResumedPeriod(full, input),
+      /** Sends a remote gateway's opened charge after the commit; its state (3-D Secure to do, or settled). */
+      sendCharge: (paymentId: string) => sendCharge(full, settlers, paymentId),
+    },
     /** Sends a remote gateway's charge now (an on-session order after its commit) and returns its state. */
     sendCharge: (paymentId: string) => sendCharge(full, settlers, paymentId),
     /** The charge runner's step (worker): sends every due queued charge outside any transaction. */
     sendDueCharges: () => sendDueCharges(full, settlers),
     orderOf: (accountId: string, paymentId: string) => settledOrder(full, accountId, paymentId),
+    /** What a settled purchase charge (upgrade, add-on, pack) bought, for answering its request. */
+    purchaseOf: (accountId: string, paymentId: string) => settledPurchase(full, accountId, paymentId),
     applyStripeEvent: (event: StripeEvent) => applyStripeEvent(full, settlers, event),
+    /** MOC-BIL-01: a verified PayPal webhook event (order approved, capture completed or denied). */
+    applyPaypalEvent: (event: PaypalEvent) => applyPaypalEvent(full, settlers, event),
+    /** MOC-BIL-01: the next period paid by redirect (no stored card, nothing renews by itself). */
+    payNextPeriodByRedirect: (input: Parameters<typeof payNextPeriodByRedirect>[1]) =>
+      payNextPeriodByRedirect(full, input),
+    /** MOC-BIL-01: the buyer came back from the redirect gateway: capture and settle. */
+    completeRedirect: (input: { paymentId: string; orderRef: string }) =>
+      completeRedirect(full, settlers, input),
+    /** MOC-BIL-01: the buyer cancelled on the redirect gateway's page. */
+    cancelRedirect: (input: { paymentId: string; orderRef: string }) => cancelRedirect(full, settlers, input),
+    /** The sandbox's approval page: the buyer approves or declines a sandbox redirect payment. */
+    decideSandboxRedirect: (input: { paymentId: string; token: string; approve: boolean }) =>
+      decideSandboxRedirect(full, settlers, input),
     payInvoiceByLink: (input: Parameters<typeof payInvoiceByLink>[1]) => payInvoiceByLink(full, input),
     /** The operator's liability-cap calculator (CM-BIL-13, CM-BIL-14, CM-DOC-06); reads only. */
     liabilityCap: (input: Parameters<typeof liabilityCapOf>[1]) => liabilityCapOf(full, input),
     applyTpayNotification: (notification: TpayNotification) => applyTpayNotification(full, notification),
     endSubscription: (input: Parameters<typeof endSubscription>[1]) => endSubscription(full, input),
+    /** The billing side of a provider's notice on a paid plan (QU-LIF-05): the last day, the last period pro rata. */
+    endAfterProviderNotice: (input: Parameters<typeof endAfterProviderNotice>[1]) =>
+      endAfterProviderNotice(full, input),
     invoicePdf: (accountId: string, invoiceId: string) => invoicePdf(full, accountId, invoiceId),
     recordInvoiceDelivery: (input: Parameters<typeof recordInvoiceDelivery>[1]) =>
       recordInvoiceDelivery(full, input),

@@ -51,3 +51,25 @@ export async function takeInvoiceNumber(
   const seq = row!.last_seq;
   return { number: formatInvoiceNumber(input.pattern, input.issueDate, seq), seq };
 }
+
+/**
+ * Takes the next `count` numbers of a series at once (a renewal batch), in one statement, inside the caller's
+ * transaction: the same counter row, locked until the transaction ends, moved on by `count`, so the batch's
+ * numbers are consecutive, and a rolled-back batch gives them all back (no gaps, no duplicates).
+ */
+export async function takeInvoiceNumbers(
+  db: Database,
+  input: { series: string; pattern: string; issueDate: LocalDate; count: number },
+): Promise<string[]> {
+  if (!db.inTransaction()) throw new Error('takeInvoiceNumbers must run inside the invoice transaction');
+  if (input.count <= 0) return [];
+  const scope = sequenceScope(input.pattern, input.issueDate);
+  const [row] = await db.rows<{ last_seq: number }>(sql`
+    insert into invoice_counters (series, scope, last_seq) values (${input.series}, ${scope}, ${input.count})
+    on conflict (series, scope) do update set last_seq = invoice_counters.last_seq + ${input.count}
+    returning last_seq`);
+  const first = row!.last_seq - input.count + 1;
+  return Array.from({ length: input.count }, (_, i) =>
+    formatInvoiceNumber(input.pattern, input.issueDate, first + i),
+  );
+}

@@ -5,12 +5,13 @@ import type { Policy } from '../../policy/index.ts';
 import type { AccountProfile } from '../accounts/index.ts';
 import type { AccountContact } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
-import { type BillingDeps, invoiceSeriesFor } from './billing-context.ts';
+import { type BillingDeps, type InvoiceSeries, invoiceSeriesFor } from './billing-context.ts';
+import type { invoices } from './billing-schema.ts';
 import type { InvoiceRow } from './billing-store.ts';
 import { exchangeRateFor } from './exchange-rates.ts';
-import type { PaymentTerms } from './invoice-document.ts';
+import type { ExchangeRate, PaymentTerms } from './invoice-document.ts';
 import { invoiceDocumentToJson } from './invoice-json.ts';
-import { takeInvoiceNumber } from './invoice-numbering.ts';
+import { sequenceScope, takeInvoiceNumber, takeInvoiceNumbers } from './invoice-numbering.ts';
 import {
   type Buyer,
   deemedDeliveryDate,
@@ -54,33 +55,98 @@ export function buyerOf(
  * submission to KSeF unless it is a sandbox invoice. Amounts already received (a card payment, credit) are
  * recorded on it. Leaves to the caller: the events and mails that announce it (`invoiceIssued`).
  */
+export type InvoiceInput = {
+  policy: Policy;
+  accountId: string;
+  subscriptionId: string | null;
+  issueDate: LocalDate;
+  period: Period;
+  items: readonly { description: string; net: Money }[];
+  vat: VatDecision | null;
+  buyer: Buyer;
+  language: 'pl' | 'en';
+  /** What was received for it before it was issued (CM-BIL-09: the whole amount, by card). */
+  received: { amount: Money; method: 'card' | 'transfer' | 'other' } | null;
+  /** Domain time of issue (the account's clock). */
+  at: Date;
+  /** The account's test clock: sandbox invoices are numbered in their own series. */
+  clockId: string | null;
+};
+
 export async function issueInvoice(
   deps: Pick<BillingDeps, 'db' | 'store' | 'ids'>,
-  input: {
-    policy: Policy;
-    accountId: string;
-    subscriptionId: string | null;
-    issueDate: LocalDate;
-    period: Period;
-    items: readonly { description: string; net: Money }[];
-    vat: VatDecision | null;
-    buyer: Buyer;
-    language: 'pl' | 'en';
-    /** What was received for it before it was issued (CM-BIL-09: the whole amount, by card). */
-    received: { amount: Money; method: 'card' | 'transfer' | 'other' } | null;
-    /** Domain time of issue (the account's clock). */
-    at: Date;
-    /** The account's test clock: sandbox invoices are numbered in their own series. */
-    clockId: string | null;
-  },
+  input: InvoiceInput,
 ): Promise<InvoiceRow> {
-  const currency = input.policy.locale.currency;
-  const exchangeRate =
-    issuesKsefInvoices(input.policy) && currency !== 'PLN'
-      ? await exchangeRateFor(deps.db, currency, invoiceTaxPoint(input.policy, input.issueDate))
-      : null;
   const series = invoiceSeriesFor(input.clockId, input.policy);
+  const exchangeRate = await exchangeRateOf(deps, input);
   const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: input.issueDate });
+  return deps.store.insertInvoice(invoiceRow(deps, input, series.series, number, exchangeRate));
+}
+
+/**
+ * `issueInvoice` for a batch (renewals), inside the caller's transaction: the numbers of each series taken
+ * at once, consecutive in the order of `inputs` (`takeInvoiceNumbers`), the exchange rates read once per
+ * currency and tax point, the documents and FA(3) XML made per invoice, and the rows inserted together.
+ * Returns the invoices in the order of `inputs`. A missing rate throws and nothing is issued.
+ */
+export async function issueInvoices(
+  deps: Pick<BillingDeps, 'db' | 'store' | 'ids'>,
+  inputs: readonly InvoiceInput[],
+): Promise<InvoiceRow[]> {
+  if (inputs.length === 0) return [];
+  const rates = new Map<string, Promise<ExchangeRate | null>>();
+  const groups = new Map<string, { series: InvoiceSeries; issueDate: LocalDate; at: number[] }>();
+  inputs.forEach((input, i) => {
+    const series = invoiceSeriesFor(input.clockId, input.policy);
+    const key = `${series.series}\u0000${series.pattern}\u0000${sequenceScope(series.pattern, input.issueDate)}`;
+    const group = groups.get(key);
+    if (group) group.at.push(i);
+    else groups.set(key, { series, issueDate: input.issueDate, at: [i] });
+  });
+  const exchangeRates: (ExchangeRate | null)[] = [];
+  for (const input of inputs) {
+    const key = `${input.policy.locale.currency}\u0000${invoiceTaxPoint(input.policy, input.issueDate)}`;
+    if (!rates.has(key)) rates.set(key, exchangeRateOf(deps, input));
+    exchangeRates.push(await rates.get(key)!);
+  }
+  const numbers: { series: string; number: string }[] = [];
+  // Counters locked in one order (series, scope), so two batches never wait on each other in a cycle.
+  for (const key of [...groups.keys()].sort()) {
+    const group = groups.get(key)!;
+    const taken = await takeInvoiceNumbers(deps.db, {
+      ...group.series,
+      issueDate: group.issueDate,
+      count: group.at.length,
+    });
+    group.at.forEach((i, n) => {
+      numbers[i] = { series: group.series.series, number: taken[n]! };
+    });
+  }
+  return deps.store.insertInvoices(
+    inputs.map((input, i) =>
+      invoiceRow(deps, input, numbers[i]!.series, numbers[i]!.number, exchangeRates[i]!),
+    ),
+  );
+}
+
+async function exchangeRateOf(
+  deps: Pick<BillingDeps, 'db'>,
+  input: Pick<InvoiceInput, 'policy' | 'issueDate'>,
+): Promise<ExchangeRate | null> {
+  const currency = input.policy.locale.currency;
+  return issuesKsefInvoices(input.policy) && currency !== 'PLN'
+    ? await exchangeRateFor(deps.db, currency, invoiceTaxPoint(input.policy, input.issueDate))
+    : null;
+}
+
+/** The invoice row for `input` under `number`: the frozen document, its status and due date, FA(3) XML. */
+function invoiceRow(
+  deps: Pick<BillingDeps, 'ids'>,
+  input: InvoiceInput,
+  series: string,
+  number: string,
+  exchangeRate: ExchangeRate | null,
+): typeof invoices.$inferInsert {
   const draft = invoiceDocument({
     exchangeRate,
     policy: input.policy,
@@ -105,11 +171,11 @@ export async function issueInvoice(
     bankAccount: null,
   };
   const document = { ...draft, payment };
-  return deps.store.insertInvoice({
+  return {
     id: deps.ids.next('inv'),
     accountId: input.accountId,
     subscriptionId: input.subscriptionId,
-    series: series.series,
+    series,
     number,
     kind: 'VAT',
     status: fullyPaid ? 'paid' : paid.amount > 0n ? 'partially_paid' : 'issued',
@@ -126,7 +192,7 @@ export async function issueInvoice(
     document: invoiceDocumentToJson(document),
     ksefXml: issuesKsefInvoices(input.policy) ? renderFa3(document, { createdAt: input.at }) : null,
     createdAt: input.at,
-  });
+  };
 }
 
 /** The event and the mail that announce an issued invoice (CM-BIL-09, BK-BIL-07, QU-BIL-05/06). */

@@ -110,7 +110,8 @@ export async function buyPackByLink(
       now,
       actor: input.actor,
     });
-    if (billed.outcome === 'payment_failed') throw new Error('no card is charged for a pack paid by link');
+    if (billed.outcome === 'payment_failed' || billed.outcome === 'pending')
+      throw new Error('no card is charged for a pack paid by link');
     const [order] = await deps.db.q
       .insert(packOrders)
       .values({

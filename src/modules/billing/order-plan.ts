@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { NewEvent } from '../../platform/evidence/event-log.ts';
+import { randomToken } from '../../platform/ids.ts';
 import { type Money, money, toDecimalString } from '../../platform/money.ts';
 import type { Plan, Policy } from '../../policy/index.ts';
 import type { ProfileChange } from '../accounts/index.ts';
@@ -26,6 +27,7 @@ import { type Address, checkOrder, type FirstPeriodQuote, quoteFirstPeriod } fro
 import { type CardInput, gatewayFor } from './payment-provider.ts';
 import { drawCredit } from './payment-rules.ts';
 import type { Frequency } from './periods.ts';
+import { paysByRedirectOnly, redirectGatewayFor } from './redirect-payments.ts';
 import { reminderSchedule } from './reminders.ts';
 import { renewalDueAt } from './renewal-rules.ts';
 import { listPrice } from './subscription-terms.ts';
@@ -40,6 +42,8 @@ export type OrderInput = {
   paymentMethodId?: string | null | undefined;
   /** A new card, saved with the order if its first charge succeeds. */
   card?: CardInput | null | undefined;
+  /** Where the terms take payments by redirect only (MOC-BIL-01): the gateway the buyer chose (`paypal`). */
+  provider?: string | null | undefined;
   /** With `card`: consent to charge it automatically for renewals (CM-BIL-02). */
   recurringConsent?: boolean | undefined;
   /** `card` registered at the gateway before the order's transaction (`prepareCard`), so no call holds locks. */
@@ -176,7 +180,9 @@ type Order = {
 type OrderCard =
   | { kind: 'saved'; method: PaymentMethodRow }
   | { kind: 'new'; card: KeptCard }
-  | { kind: 'declined'; failureCode: string };
+  | { kind: 'declined'; failureCode: string }
+  /** No card: the buyer pays on a redirect gateway's page (MOC-BIL-01); `token` guards the sandbox's page. */
+  | { kind: 'redirect'; token: string };
 
 async function cardOf(deps: BillingDeps, input: OrderInput, order: Order): Promise<OrderCard> {
   if (input.card && input.prepared?.provider === deps.provider.id) {
@@ -212,13 +218,25 @@ async function startOnPayment(deps: BillingDeps, input: OrderInput, order: Order
   const { policy, now } = order;
   const accountId = input.accountId;
   const currency = policy.locale.currency;
-  const gateway = gatewayFor(deps, order.life.clockId);
-  const card = await cardOf({ ...deps, provider: gateway }, input, order);
+  // MOC-BIL-01: terms that take payments only by redirect never see a card; the buyer pays on the gateway.
+  const redirect = paysByRedirectOnly(policy);
+  if (redirect && (input.card || input.paymentMethodId))
+    throw new AppError(billingErrors['billing.cards_not_accepted'], {
+      details: { methods: policy.billing.paymentProviders.map((p) => p.name).join(', ') },
+    });
+  const gateway = redirect
+    ? redirectGatewayFor(deps, policy, order.life.clockId, input.provider)
+    : gatewayFor(deps, order.life.clockId);
+  const card: OrderCard = redirect
+    ? { kind: 'redirect', token: randomToken(16) }
+    : await cardOf({ ...deps, provider: gateway }, input, order);
   const gross = invoiceGross(order.items, order.vat, currency);
   const { fromCredit, toCharge } = drawCredit(gross, await deps.store.creditBalance(accountId, currency));
   const intent = `order:${accountId}:${order.quote.period.from}`;
   const earlier = await deps.store.paymentsForIntent(accountId, intent);
   const open = earlier.find((p) => p.status === 'pending');
+  // A redirect payment still waiting for the buyer is answered again (its page), rather than refused.
+  if (open && redirect && open.provider === gateway.id) return { outcome: 'pending', payment: open };
   if (open) throw new AppError(billingErrors['billing.payment_pending'], { details: { payment: open.id } });
   const idempotencyKey = earlier.length === 0 ? intent : `${intent}:${earlier.length + 1}`;
   if (card.kind !== 'declined' && toCharge.amount === 0n) {
@@ -232,10 +250,12 @@ async function startOnPayment(deps: BillingDeps, input: OrderInput, order: Order
             at: now,
             actor: input.actor,
           })
-        : card.method;
+        : card.kind === 'saved'
+          ? card.method
+          : null;
     return start(deps, input, order, {
       paidThrough: order.quote.period.to,
-      paymentMethodId: method.id,
+      paymentMethodId: method?.id ?? null,
       received: { amount: gross, method: 'other' },
       fromCredit,
       payment: null,
@@ -263,6 +283,7 @@ async function startOnPayment(deps: BillingDeps, input: OrderInput, order: Order
     newCard: card.kind === 'new' ? card.card : null,
     recurringConsent: input.recurringConsent ?? false,
     actor: input.actor,
+    ...(redirect ? { redirect: true } : {}),
   };
   const payment = await openCharge(deps, gateway, {
     accountId,
@@ -272,7 +293,13 @@ async function startOnPayment(deps: BillingDeps, input: OrderInput, order: Order
     idempotencyKey,
     amount: toCharge,
     methodRef:
-      card.kind === 'new' ? card.card.providerRef : card.kind === 'saved' ? card.method.providerRef : '',
+      card.kind === 'new'
+        ? card.card.providerRef
+        : card.kind === 'saved'
+          ? card.method.providerRef
+          : card.kind === 'redirect'
+            ? card.token
+            : '',
     offSession: false,
     on: { year, month },
     context,
@@ -287,6 +314,7 @@ async function startOnPayment(deps: BillingDeps, input: OrderInput, order: Order
     });
   // A remote gateway is charged after this transaction commits (`sendCharge`); the answer settles it then.
   if (gateway.remote) return { outcome: 'pending', payment };
+  if (card.kind === 'redirect') throw new Error('a redirect gateway is always charged after the commit');
   const charged = await gateway.charge({
     methodRef: card.kind === 'new' ? card.card.providerRef : card.method.providerRef,
     amount: toCharge,
@@ -315,6 +343,8 @@ export type OrderChargeContext = {
   newCard: KeptCard | null;
   recurringConsent: boolean;
   actor: string;
+  /** Paid on a redirect gateway's page (MOC-BIL-01): no card, the invoice says "other". */
+  redirect?: boolean;
 };
 
 type JsonMoney = { amount: string; currency: string };
@@ -410,7 +440,7 @@ export async function applyOrderCharge(
   return start(deps, input, order, {
     paidThrough: order.quote.period.to,
     paymentMethodId: method?.id ?? null,
-    received: { amount: fromJsonMoney(context.gross), method: 'card' },
+    received: { amount: fromJsonMoney(context.gross), method: context.redirect ? 'other' : 'card' },
     fromCredit: fromJsonMoney(context.fromCredit),
     payment: { ...payment, paymentMethodId: method?.id ?? payment.paymentMethodId },
   });

@@ -1,9 +1,9 @@
 import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
-import { parseMoney, toDecimalString } from '../../platform/money.ts';
+import { money, parseMoney, toDecimalString } from '../../platform/money.ts';
 import type { EntitlementExtras } from '../lifecycle/index.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
-import { billPurchase, purchaseCard } from './bill-purchase.ts';
+import { billPurchase, type PurchasePaid, purchaseCard } from './bill-purchase.ts';
 import type { BillingDeps } from './billing-context.ts';
 import type { InvoiceRow, PaymentRow } from './billing-store.ts';
 import { planChangeErrors } from './plan-changes-errors.ts';
@@ -20,7 +20,9 @@ export type PackResult =
       invoice: InvoiceRow;
       payment: PaymentRow | null;
     }
-  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow };
+  | { outcome: 'payment_failed'; failureCode: string; payment: PaymentRow }
+  /** Charged through a remote gateway after the commit; credited when the charge settles. */
+  | { outcome: 'pending'; payment: PaymentRow };
 
 /**
  * A customer buys a consumable pack (BK-BIL-03 SMS packs, CM-BIL-11 dial-in minutes), separately from its
@@ -61,6 +63,18 @@ export async function buyPack(
     const earlier = (await makePlanChangesStore(deps.db).balanceEntriesOf(input.accountId)).filter(
       (e) => e.kind === 'pack' && e.packCode === pack.code,
     ).length;
+    const effect: PackEffect = {
+      kind: 'pack',
+      accountId: input.accountId,
+      pack: pack.code,
+      balance: pack.balance,
+      units: pack.quantity,
+      clause: pack.clause ?? null,
+      price: { amount: price.amount.toString(), currency: price.currency },
+      refundable: pack.refundable,
+      expiresAfterDays: pack.expiresAfterDays,
+      actor: input.actor,
+    };
     const billed = await billPurchase(deps, {
       policy,
       accountId: input.accountId,
@@ -76,48 +90,76 @@ export async function buyPack(
       planCode: subscription?.planCode ?? life.planCode,
       now,
       actor: input.actor,
+      effect,
+      apply: applyPackPurchase,
     });
-    if (billed.outcome === 'payment_failed') return billed;
-    const store = makePlanChangesStore(deps.db);
-    const balance = await store.topUp(input.accountId, pack.balance, pack.quantity, now);
+    if (billed.outcome === 'payment_failed' || billed.outcome === 'pending') return billed;
     const payment = billed.outcome === 'paid' ? billed.payment : null;
-    const entry = await store.insertBalanceEntry({
-      id: deps.ids.next('bal'),
-      accountId: input.accountId,
-      code: pack.balance,
-      kind: 'pack',
-      delta: pack.quantity,
-      balanceAfter: balance,
-      packCode: pack.code,
-      paymentId: payment?.id ?? null,
-      invoiceId: billed.invoice.id,
-      idempotencyKey: null,
-      createdAt: now,
-    });
-    await deps.eventLog.append([
-      {
-        chainId: input.accountId,
-        type: 'balance.topped_up',
-        clause: pack.clause ?? null,
-        actor: input.actor,
-        cause: `invoice:${billed.invoice.id}`,
-        occurredAt: now,
-        data: {
-          pack: pack.code,
-          balance: pack.balance,
-          units: pack.quantity,
-          balanceAfter: balance,
-          price: toDecimalString(price),
-          currency: price.currency,
-          refundable: pack.refundable,
-          expiresAfterDays: pack.expiresAfterDays,
-          invoice: billed.invoice.id,
-        },
-      },
-    ]);
-    await deps.lifecycle.announceChanged?.([input.accountId]);
-    return { outcome: 'bought', entry, balance, invoice: billed.invoice, payment };
+    return { outcome: 'bought', ...billed.applied, invoice: billed.invoice, payment };
   });
+}
+
+/** What a pack purchase credits once paid (or invoiced), frozen with its charge. */
+export type PackEffect = {
+  kind: 'pack';
+  accountId: string;
+  pack: string;
+  balance: string;
+  units: number;
+  clause: string | null;
+  price: { amount: string; currency: string };
+  refundable: boolean;
+  expiresAfterDays: number | null;
+  actor: string;
+};
+
+/**
+ * The pack's units added to the balance, with `balance.topped_up` (the caches told on commit): applied by
+ * the purchase's request, or by its charge's settle.
+ */
+export async function applyPackPurchase(
+  deps: BillingDeps,
+  effect: PackEffect,
+  paid: PurchasePaid,
+): Promise<{ entry: BalanceEntryRow; balance: number }> {
+  const store = makePlanChangesStore(deps.db);
+  const balance = await store.topUp(effect.accountId, effect.balance, effect.units, paid.now);
+  const entry = await store.insertBalanceEntry({
+    id: deps.ids.next('bal'),
+    accountId: effect.accountId,
+    code: effect.balance,
+    kind: 'pack',
+    delta: effect.units,
+    balanceAfter: balance,
+    packCode: effect.pack,
+    paymentId: paid.payment?.id ?? null,
+    invoiceId: paid.invoice.id,
+    idempotencyKey: null,
+    createdAt: paid.now,
+  });
+  await deps.eventLog.append([
+    {
+      chainId: effect.accountId,
+      type: 'balance.topped_up',
+      clause: effect.clause,
+      actor: effect.actor,
+      cause: `invoice:${paid.invoice.id}`,
+      occurredAt: paid.now,
+      data: {
+        pack: effect.pack,
+        balance: effect.balance,
+        units: effect.units,
+        balanceAfter: balance,
+        price: toDecimalString(money(BigInt(effect.price.amount), effect.price.currency)),
+        currency: effect.price.currency,
+        refundable: effect.refundable,
+        expiresAfterDays: effect.expiresAfterDays,
+        invoice: paid.invoice.id,
+      },
+    },
+  ]);
+  await deps.lifecycle.announceChanged?.([effect.accountId]);
+  return { entry, balance };
 }
 
 /**

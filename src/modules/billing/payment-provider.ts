@@ -64,6 +64,13 @@ export type PaymentProvider = {
    * money; answers the charge's final state (it may have succeeded meanwhile). Remote gateways only.
    */
   cancel?(providerRef: string): Promise<ChargeResult>;
+  /**
+   * A redirect gateway (PayPal; the sandbox's redirect mode): `charge` answers `requires_action` with the
+   * URL the buyer is sent to, and the money is taken by `capture` once the buyer approved (MOC-BIL-01).
+   */
+  readonly redirect?: boolean;
+  /** Captures an approved redirect payment; null while the buyer has not approved it. */
+  capture?(providerRef: string, idempotencyKey: string): Promise<ChargeResult | null>;
 };
 
 /** The sandbox gateway behind the `PaymentProvider` interface (test cards: `sandbox-provider.ts`). */
@@ -88,8 +95,13 @@ export function gatewayFor(deps: { provider: PaymentProvider }, clockId: string 
 }
 
 /** The gateway that took a payment (`payments.provider`), for its refund; null when it is not configured. */
-export function gatewayById(deps: { provider: PaymentProvider }, id: string): PaymentProvider | null {
+export function gatewayById(
+  deps: { provider: PaymentProvider; redirectGateways?: readonly PaymentProvider[] | undefined },
+  id: string,
+): PaymentProvider | null {
   if (deps.provider.id === id) return deps.provider;
+  const redirect = deps.redirectGateways?.find((g) => g.id === id);
+  if (redirect) return redirect;
   return id === sandbox.id ? sandbox : null;
 }
 
@@ -101,6 +113,7 @@ export function gatewayById(deps: { provider: PaymentProvider }, id: string): Pa
 export const INTEGRATED_GATEWAYS = {
   stripe: ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
   tpay: ['TPAY_CLIENT_ID', 'TPAY_CLIENT_SECRET'],
+  paypal: ['PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID'],
 } as const;
 export type IntegratedGateway = keyof typeof INTEGRATED_GATEWAYS;
 
@@ -113,7 +126,7 @@ export type IntegratedGateway = keyof typeof INTEGRATED_GATEWAYS;
  */
 export function gatewayConfigProblems(
   policy: Pick<Policy, 'billing'>,
-  configured: Record<IntegratedGateway, boolean>,
+  configured: Partial<Record<IntegratedGateway, boolean>>,
   options: { sandbox: boolean },
 ): string[] {
   const named = new Set(policy.billing.paymentProviders.map((p) => p.id));

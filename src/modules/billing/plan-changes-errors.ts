@@ -52,11 +52,6 @@ export const planChangeErrors = defineErrors({
     en: 'An account in state {state} cannot buy this.',
     pl: 'Konto w stanie {state} nie może tego kupić.',
   },
-  'billing.remote_gateway_unsupported': {
-    status: 501,
-    en: 'Purchases outside an order are charged only through the in-process gateway for now.',
-    pl: 'Zakupy poza zamówieniem planu są na razie obciążane tylko przez bramkę działającą w procesie.',
-  },
   'billing.price_change_invalid': {
     status: 422,
     en: 'The price change is invalid: {problem}.',

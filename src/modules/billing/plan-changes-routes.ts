@@ -1,9 +1,10 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.ts';
 import { requireAccountAccess, requireOperator } from '../../platform/http/auth.ts';
 import type { HttpServer } from '../../platform/http/http-server.ts';
 import type { makeIdempotency } from '../../platform/http/idempotency.ts';
-import { toDecimalString } from '../../platform/money.ts';
+import { money, toDecimalString } from '../../platform/money.ts';
 import { addOnJson } from './add-ons.ts';
 import { billingErrors } from './billing-errors.ts';
 import { invoiceSummary } from './billing-overview.ts';
@@ -12,6 +13,9 @@ import { paymentLinkJson } from './gateway-routes.ts';
 import type { Billing } from './index.ts';
 import { planChangeErrors } from './plan-changes-errors.ts';
 import { noticeJson } from './price-changes.ts';
+import type { SettledPurchase } from './purchase-charges.ts';
+
+const moneyOf = (m: { amount: string; currency: string }) => money(BigInt(m.amount), m.currency);
 
 const BILLING_ROLES = ['owner', 'billing'] as const;
 const AccountParams = z.object({ accountId: z.string().max(60) });
@@ -41,6 +45,44 @@ export function registerPlanChangeRoutes(
   const { billing, idempotent } = deps;
   const tags = ['billing'];
 
+  /**
+   * A purchase charged through a remote gateway (Stripe): its charge is sent now, after the request's
+   * transaction committed (a replay of the request looks at the same charge again). Settled at once: the
+   * purchase's answer (or 402 for a decline); 3-D Secure to do: 202 with the client secret the browser needs;
+   * no final answer yet: 202, and the runner or the webhook settles it.
+   */
+  async function remoteCharge(
+    accountId: string,
+    paymentId: string,
+    reply: FastifyReply,
+    answer: (settled: SettledPurchase) => object | null,
+    code = 201,
+  ): Promise<object> {
+    const state = await billing.sendCharge(paymentId);
+    if (state.status === 'failed')
+      throw new AppError(billingErrors['billing.payment_declined'], {
+        details: { failureCode: state.payment.failureCode ?? 'card_declined', payment: state.payment.id },
+      });
+    if (state.status === 'succeeded') {
+      const settled = await billing.purchaseOf(accountId, state.payment.id);
+      const body = settled && answer(settled);
+      if (body) {
+        reply.code(code);
+        return body;
+      }
+    }
+    reply.code(202);
+    return {
+      payment: { id: state.payment.id, status: state.status, provider: state.payment.provider },
+      ...(state.status === 'requires_action'
+        ? state.redirectUrl
+          ? // MOC-BIL-01: paid on the redirect gateway's page; the change applies when it settles.
+            { nextAction: { type: 'redirect', url: state.redirectUrl } }
+          : { nextAction: { type: 'authenticate', clientSecret: state.clientSecret } }
+        : {}),
+    };
+  }
+
   app.post(
     '/v1/accounts/:accountId/subscription/plan-change',
     {
@@ -65,6 +107,10 @@ export function registerPlanChangeRoutes(
           reply.code(402);
           return { declined: { failureCode: changed.failureCode, payment: changed.payment.id } };
         }
+        if (changed.outcome === 'pending') {
+          reply.code(202);
+          return { pending: { payment: changed.payment.id } };
+        }
         reply.code(200);
         return {
           outcome: changed.outcome,
@@ -84,6 +130,28 @@ export function registerPlanChangeRoutes(
         throw new AppError(billingErrors['billing.payment_declined'], {
           details: Declined.parse(result.declined),
         });
+      if ('pending' in result && result.pending)
+        return remoteCharge(
+          request.params.accountId,
+          result.pending.payment,
+          reply,
+          (s) =>
+            s.kind === 'upgrade'
+              ? {
+                  outcome: 'changed',
+                  direction: 'upgrade',
+                  effectiveFrom: s.effect.effectiveFrom,
+                  difference: {
+                    net: toDecimalString(moneyOf(s.effect.difference)),
+                    currency: s.effect.difference.currency,
+                  },
+                  subscription: subscriptionJson(s.subscription),
+                  invoice: invoiceSummary(s.invoice),
+                  payment: { id: s.payment.id, status: s.payment.status },
+                }
+              : null,
+          200,
+        );
       return result;
     },
   );
@@ -116,6 +184,10 @@ export function registerPlanChangeRoutes(
           reply.code(402);
           return { declined: { failureCode: bought.failureCode, payment: bought.payment.id } };
         }
+        if (bought.outcome === 'pending') {
+          reply.code(202);
+          return { pending: { payment: bought.payment.id } };
+        }
         reply.code(201);
         return {
           addOn: addOnJson(bought.addOn),
@@ -127,6 +199,16 @@ export function registerPlanChangeRoutes(
         throw new AppError(billingErrors['billing.payment_declined'], {
           details: Declined.parse(result.declined),
         });
+      if ('pending' in result && result.pending)
+        return remoteCharge(request.params.accountId, result.pending.payment, reply, (s) =>
+          s.kind === 'add_on'
+            ? {
+                addOn: addOnJson(s.addOn),
+                invoice: invoiceSummary(s.invoice),
+                payment: { id: s.payment.id, status: s.payment.status },
+              }
+            : null,
+        );
       return result;
     },
   );
@@ -169,6 +251,10 @@ export function registerPlanChangeRoutes(
           reply.code(402);
           return { declined: { failureCode: bought.failureCode, payment: bought.payment.id } };
         }
+        if (bought.outcome === 'pending') {
+          reply.code(202);
+          return { pending: { payment: bought.payment.id } };
+        }
         reply.code(201);
         return {
           pack: bought.entry.packCode,
@@ -181,7 +267,7 @@ export function registerPlanChangeRoutes(
         throw new AppError(billingErrors['billing.payment_declined'], {
           details: Declined.parse(result.declined),
         });
-      if ('order' in result) {
+      if ('order' in result && result.invoice) {
         // BK-BIL-04: tpay's payment page, asked after the order's commit (a retry gets the same open link).
         const link = await billing.packOrderLink({
           accountId: request.params.accountId,
@@ -190,6 +276,17 @@ export function registerPlanChangeRoutes(
         });
         return { ...result, paymentLink: link && paymentLinkJson(link) };
       }
+      if ('pending' in result && result.pending)
+        return remoteCharge(request.params.accountId, result.pending.payment, reply, (s) =>
+          s.kind === 'pack'
+            ? {
+                pack: s.entry.packCode,
+                balance: { code: s.entry.code, units: s.balance },
+                invoice: invoiceSummary(s.invoice),
+                payment: { id: s.payment.id, status: s.payment.status },
+              }
+            : null,
+        );
       return result;
     },
   );

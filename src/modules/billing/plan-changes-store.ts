@@ -73,6 +73,16 @@ export function makePlanChangesStore(db: Database) {
         .orderBy(asc(subscriptionAddOns.createdAt), asc(subscriptionAddOns.id));
     },
 
+    /** `addOnsOf` for several accounts in one query (a renewal batch). */
+    async addOnsOfAccounts(accountIds: readonly string[]): Promise<AddOnRow[]> {
+      if (accountIds.length === 0) return [];
+      return db.q
+        .select()
+        .from(subscriptionAddOns)
+        .where(inArray(subscriptionAddOns.accountId, [...new Set(accountIds)]))
+        .orderBy(asc(subscriptionAddOns.createdAt), asc(subscriptionAddOns.id));
+    },
+
     async insertAddOn(row: typeof subscriptionAddOns.$inferInsert): Promise<AddOnRow> {
       const [stored] = await db.q.insert(subscriptionAddOns).values(row).returning();
       return stored!;
@@ -90,6 +100,24 @@ export function makePlanChangesStore(db: Database) {
           ),
         )
         .orderBy(asc(pendingInvoiceLines.createdAt), asc(pendingInvoiceLines.id));
+    },
+
+    /**
+     * `pendingLines` for several subscriptions in one query (a renewal batch): each subscription's lines not
+     * billed yet or billed for the period starting on the day given with it.
+     */
+    async pendingLinesFor(
+      wanted: readonly { subscriptionId: string; periodFrom: LocalDate }[],
+    ): Promise<PendingLineRow[]> {
+      if (wanted.length === 0) return [];
+      const ids = [...new Set(wanted.map((w) => w.subscriptionId))];
+      const rows = await db.q
+        .select()
+        .from(pendingInvoiceLines)
+        .where(inArray(pendingInvoiceLines.subscriptionId, ids))
+        .orderBy(asc(pendingInvoiceLines.createdAt), asc(pendingInvoiceLines.id));
+      const from = new Map(wanted.map((w) => [w.subscriptionId, w.periodFrom]));
+      return rows.filter((r) => r.billedFor === null || r.billedFor === from.get(r.subscriptionId));
     },
 
     async markLinesBilled(ids: readonly string[], periodFrom: LocalDate): Promise<void> {

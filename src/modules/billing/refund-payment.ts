@@ -1,9 +1,11 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type LocalDate, localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
-import { type Money, money, toDecimalString } from '../../platform/money.ts';
+import { type Money, money, parseMoney, toDecimalString } from '../../platform/money.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
 import { type BillingDeps, invoiceSeriesFor, isSandboxSeries } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
+import { payments, refunds } from './billing-schema.ts';
 import type { InvoiceRow, PaymentRow, RefundRow } from './billing-store.ts';
 import { invoiceDocumentFromJson, invoiceDocumentToJson } from './invoice-json.ts';
 import { takeInvoiceNumber } from './invoice-numbering.ts';
@@ -27,6 +29,11 @@ export type RefundInput = {
    * policy's whole fee, for a case of one payment.
    */
   feeLeft?: Money | null | undefined;
+  /**
+   * For `mandatory_law` (the terms set no amount: MOC's refunds only where the law requires): the amount the
+   * law requires, as a decimal in the payment's currency, at most what was paid.
+   */
+  amount?: string | undefined;
   actor: string;
 };
 
@@ -46,10 +53,11 @@ export type RefundResult = {
  * or none, is refused and nothing is written. The amount is the rule's (`decideRefund`: withdrawal, the
  * unused days of a termination without cause, …) for this payment and the period its invoice covers.
  *
- * In one transaction: the gateway that took the payment refunds its charge under the key `refund:<payment>`
- * (the sandbox at once; Stripe over the network, inside the transaction: a commit that fails after Stripe
- * refunded is retried with the same key and Stripe answers with the same Refund, so money goes back once),
- * the refund row with that key (unique: a payment is
+ * In one transaction: the refund row under the key `refund:<payment>` (the sandbox refunds its charge at once;
+ * a remote gateway such as Stripe is never called inside the transaction: the refund is written `pending` and
+ * sent after the commit by `sendRefund` or the refund runner under that key, then settled in a second
+ * transaction by its answer or webhook (`settleRefund`); a re-send is answered with the same Refund, so money
+ * goes back once, and no lock is held during the call), the refund row with that key (unique: a payment is
  * refunded at most once, and a retry returns the first refund), the correcting invoice (KOR) of the payment's
  * invoice, numbered in the original's series, with negative lines for the refunded amount and its FA(3) XML
  * for a Polish seller, and the events `payment.refunded` and `invoice.corrected`. No mail is sent yet (there
@@ -110,16 +118,21 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       on: input.on ?? today,
       frequency,
       feeLeft: input.feeLeft,
+      stated: input.amount === undefined ? null : parseMoney(input.amount, payment.currency),
     });
     if (decision.amount.amount <= 0n) throw notRefundable('nothing is due back');
 
-    const refunded = gateway
-      ? await gateway.refund({
-          providerRef: payment.providerRef!,
-          amount: decision.amount,
-          idempotencyKey: key,
-        })
-      : null;
+    // A remote gateway (Stripe) is never called here, inside the transaction: the refund is written `pending`
+    // and sent after the commit (`sendRefund`, or the runner), then settled in a second transaction.
+    const remote = gateway?.remote === true;
+    const refunded =
+      gateway && !remote
+        ? await gateway.refund({
+            providerRef: payment.providerRef!,
+            amount: decision.amount,
+            idempotencyKey: key,
+          })
+        : null;
 
     const series = invoiceSeriesFor(isSandboxSeries(invoice.series) ? 'sandbox' : null, policy, 'KOR');
     const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: today });
@@ -140,8 +153,8 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       series: series.series,
       number,
       kind: 'KOR',
-      // A transfer refund is paid once the operator confirms the transfer.
-      status: gateway ? 'paid' : 'issued',
+      // A transfer refund is paid once the operator confirms the transfer, a remote one once the gateway answers.
+      status: refunded ? 'paid' : 'issued',
       issueDate: today,
       dueDate: null,
       periodFrom: invoice.periodFrom,
@@ -150,7 +163,7 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       net: document.totals.net.amount,
       vat: document.totals.vat.amount,
       gross: document.totals.gross.amount,
-      amountPaid: gateway ? document.totals.gross.amount : 0n,
+      amountPaid: refunded ? document.totals.gross.amount : 0n,
       document: invoiceDocumentToJson(document),
       ksefXml: issuesKsefInvoices(policy) ? renderFa3(document, { createdAt: now }) : null,
       createdAt: now,
@@ -165,10 +178,11 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
       reason: reason,
       provider: gateway?.id ?? 'transfer',
       providerRef: refunded?.providerRef ?? null,
-      status: refunded ? 'refunded' : 'awaiting_transfer',
+      status: refunded ? 'refunded' : remote ? 'pending' : 'awaiting_transfer',
       sentAt: refunded ? now : null,
       idempotencyKey: key,
       createdAt: now,
+      nextAttemptAt: remote ? await deps.timeOf(null) : null,
     });
 
     const clause = policy.billing.clauses.refund;
@@ -218,6 +232,170 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
     ]);
     return { refund, payment, correction, replayed: false };
   });
+}
+
+/**
+ * Sends one claimed `pending` refund to its gateway, outside any transaction, under the refund's idempotency
+ * key (`refund:<payment>`: a re-send is answered with the same Refund, so money goes back once), and settles
+ * the answer in a second transaction. A gateway that fails or cannot be reached leaves the refund pending with
+ * a backoff and the error; the lease taken by the claim makes a crash anywhere here a re-send after 5 minutes.
+ */
+async function sendOne(deps: BillingDeps, refund: RefundRow): Promise<void> {
+  const [payment] = await deps.db.q.select().from(payments).where(eq(payments.id, refund.paymentId));
+  const gateway = gatewayById(deps, refund.provider);
+  let providerRef: string;
+  try {
+    if (!gateway || !payment?.providerRef)
+      throw new Error(`refund ${refund.id}: ${refund.provider} cannot refund`);
+    const result = await gateway.refund({
+      providerRef: payment.providerRef,
+      amount: money(refund.amount, refund.currency),
+      idempotencyKey: refund.idempotencyKey,
+    });
+    providerRef = result.providerRef;
+  } catch (error) {
+    const now = await deps.timeOf(null);
+    await deps.db.q
+      .update(refunds)
+      .set({
+        nextAttemptAt: new Date(now.getTime() + 30_000 * 2 ** Math.min(refund.attempts, 10)),
+        lastError: String((error as Error)?.message ?? error).slice(0, 2000),
+      })
+      .where(and(eq(refunds.id, refund.id), eq(refunds.status, 'pending')));
+    return;
+  }
+  await settleRefund(deps, refund.id, { providerRef, cause: `refund:${refund.id}` });
+}
+
+/** Claims pending refunds due at `now` (or the one given), leasing them for 5 minutes, skipping rows others hold. */
+async function claimRefunds(
+  deps: BillingDeps,
+  now: Date,
+  only: string | null,
+  limit: number,
+): Promise<RefundRow[]> {
+  return deps.db.transaction(async () => {
+    const rows = await deps.db.rows<{ id: string }>(sql`
+      update refunds
+      set next_attempt_at = ${new Date(now.getTime() + LEASE_MS).toISOString()}, attempts = attempts + 1
+      where id in (
+        select id from refunds
+        where status = 'pending' and next_attempt_at <= ${now.toISOString()}
+          and (${only}::text is null or id = ${only})
+        order by next_attempt_at limit ${limit} for update skip locked)
+      returning id`);
+    if (rows.length === 0) return [];
+    return deps.db.q
+      .select()
+      .from(refunds)
+      .where(
+        inArray(
+          refunds.id,
+          rows.map((r) => r.id),
+        ),
+      )
+      .orderBy(refunds.createdAt);
+  });
+}
+
+const LEASE_MS = 5 * 60_000;
+
+/**
+ * Sends a pending refund now (after the transaction that decided it committed) and returns it as it stands:
+ * `refunded`, or still `pending` (the gateway failed or did not answer: the runner retries under the same key).
+ * Never inside a transaction.
+ */
+export async function sendRefund(
+  deps: BillingDeps,
+  refundId: string,
+): Promise<{ refund: RefundRow; correction: InvoiceRow | null } | null> {
+  if (deps.db.inTransaction()) throw new Error('sendRefund must not run inside a transaction');
+  const [claimed] = await claimRefunds(deps, await deps.timeOf(null), refundId, 1);
+  if (claimed) await sendOne(deps, claimed);
+  const [refund] = await deps.db.q.select().from(refunds).where(eq(refunds.id, refundId));
+  if (!refund) return null;
+  const correction = refund.invoiceId ? await deps.store.invoice(refund.accountId, refund.invoiceId) : null;
+  return { refund, correction };
+}
+
+/** The refund runner's step (worker): sends every due pending refund outside any transaction. */
+export async function sendDueRefunds(
+  deps: BillingDeps,
+  options: { batchSize?: number } = {},
+): Promise<number> {
+  if (deps.db.inTransaction()) throw new Error('sendDueRefunds must not run inside a transaction');
+  const claimed = await claimRefunds(deps, await deps.timeOf(null), null, options.batchSize ?? 20);
+  for (const refund of claimed) await sendOne(deps, refund);
+  return claimed.length;
+}
+
+/**
+ * Settles a pending refund the gateway confirmed (its answer, or its webhook): the gateway's refund id and
+ * the time on the refund, its correcting invoice (KOR) paid, `payment.refund_sent` (the policy's refund
+ * clause). In one transaction (the caller's, if any); false, changing nothing, when it is no longer pending
+ * (the answer and the webhook both arrive; a webhook is replayed).
+ */
+export async function settleRefund(
+  deps: BillingDeps,
+  refundId: string,
+  input: { providerRef: string; cause: string },
+): Promise<boolean> {
+  return deps.db.transaction(async () => {
+    const [refund] = await deps.db.q.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
+    if (refund?.status !== 'pending') return false;
+    const [life] = await deps.lifecycle.load([refund.accountId], true);
+    if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: refund.accountId } });
+    const now = await deps.timeOf(life.clockId);
+    await deps.store.markRefundSent(refund.id, { providerRef: input.providerRef, sentAt: now });
+    await deps.db.q
+      .update(refunds)
+      .set({ nextAttemptAt: null, lastError: null })
+      .where(eq(refunds.id, refund.id));
+    if (refund.invoiceId) {
+      const correction = await deps.store.invoice(refund.accountId, refund.invoiceId);
+      if (correction)
+        await deps.store.updateInvoicePaid(correction.id, { status: 'paid', amountPaid: correction.gross });
+    }
+    await deps.eventLog.append([
+      {
+        chainId: refund.accountId,
+        type: 'payment.refund_sent',
+        clause: deps.policyOf(life.policyVersionId).billing.clauses.refund,
+        actor: 'system',
+        cause: input.cause,
+        occurredAt: now,
+        data: {
+          refund: refund.id,
+          payment: refund.paymentId,
+          amount: toDecimalString(money(refund.amount, refund.currency)),
+          currency: refund.currency,
+          method: 'gateway',
+          providerRef: input.providerRef,
+        },
+      },
+    ]);
+    return true;
+  });
+}
+
+/** A pending refund by its idempotency key (a webhook's `metadata.klauzula_intent`), locked. */
+export async function pendingRefundByKey(deps: BillingDeps, key: string): Promise<RefundRow | null> {
+  const [row] = await deps.db.q.select().from(refunds).where(eq(refunds.idempotencyKey, key)).for('update');
+  return row ?? null;
+}
+
+/**
+ * A gateway says a charge was refunded without naming the refund (`charge.refunded`): the pending refunds of
+ * that payment are made due now, so the runner asks the gateway again under their keys and settles them with
+ * the refunds it answers. Returns how many were made due.
+ */
+export async function hurryRefundsOf(deps: BillingDeps, paymentId: string): Promise<number> {
+  const rows = await deps.db.q
+    .update(refunds)
+    .set({ nextAttemptAt: await deps.timeOf(null) })
+    .where(and(eq(refunds.paymentId, paymentId), eq(refunds.status, 'pending')))
+    .returning({ id: refunds.id });
+  return rows.length;
 }
 
 /**

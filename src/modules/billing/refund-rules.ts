@@ -8,6 +8,7 @@ import {
   parseMoney,
   subtract,
   sum,
+  toDecimalString,
 } from '../../platform/money.ts';
 import type { Policy } from '../../policy/index.ts';
 import { billingErrors } from './billing-errors.ts';
@@ -79,6 +80,11 @@ export function decideRefund(
      * first (from their decisions' `feeLeft`); absent: the policy's whole fee.
      */
     feeLeft?: Money | null | undefined;
+    /**
+     * The amount the operator states for a reason whose amount the terms do not set (`mandatory_law`: what
+     * the law requires, MOC's "refunds only where the law requires"); at most what was paid.
+     */
+    stated?: Money | null | undefined;
   },
 ): RefundDecision {
   checkRefundReason(policy, input.reason);
@@ -114,6 +120,16 @@ export function decideRefund(
       ? lessFee(share, policy.billing.handlingFees.termsObjectionRefund)
       : { amount: share, fee: null, feeLeft: null };
     return { reason: input.reason, ...net, unusedDays };
+  }
+  if (input.reason === 'mandatory_law' && input.stated) {
+    if (input.stated.currency !== currency || input.stated.amount <= 0n || input.stated.amount > paid.amount)
+      throw new AppError(billingErrors['billing.refund_amount_undetermined'], {
+        details: {
+          reason: input.reason,
+          problem: `the stated amount must be above 0 and at most the ${toDecimalString(paid)} ${currency} paid`,
+        },
+      });
+    return { reason: input.reason, amount: input.stated, fee: null, feeLeft: null, unusedDays: null };
   }
   throw new AppError(billingErrors['billing.refund_amount_undetermined'], {
     details: { reason: input.reason },

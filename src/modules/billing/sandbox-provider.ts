@@ -42,8 +42,11 @@ export type ChargeRequest = {
 export type ChargeResult =
   | { status: 'succeeded'; providerRef: string }
   | { status: 'failed'; providerRef: string | null; failureCode: FailureCode | (string & {}) }
-  /** The customer must authenticate (3-D Secure) in the browser with `clientSecret`; a webhook tells the end. */
-  | { status: 'requires_action'; providerRef: string; clientSecret?: string }
+  /**
+   * The customer must authenticate (3-D Secure) in the browser with `clientSecret`, or approve the payment on
+   * the gateway's page at `redirectUrl` (PayPal); a webhook or the buyer's return tells the end.
+   */
+  | { status: 'requires_action'; providerRef: string; clientSecret?: string; redirectUrl?: string }
   /** Accepted, the outcome comes later (a webhook). */
   | { status: 'processing'; providerRef: string };
 

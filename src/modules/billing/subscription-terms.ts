@@ -102,3 +102,71 @@ export async function renewalLines(
     );
   return lines;
 }
+
+/**
+ * `renewalLines` for a batch of renewals (the `billing.renew` handler), with the price schedules, add-ons and
+ * left amounts of all of them read in three queries and the left amounts marked as billed in one statement
+ * per period start. The lines of each renewal are those `renewalLines` gives, in the order of `inputs`.
+ */
+export async function renewalLinesOfBatch(
+  deps: Pick<BillingDeps, 'db'>,
+  inputs: readonly { policy: Policy; subscription: SubscriptionRow; period: Period; language: 'pl' | 'en' }[],
+): Promise<RenewalLine[][]> {
+  if (inputs.length === 0) return [];
+  const store = makePlanChangesStore(deps.db);
+  const subscriptionIds = inputs.map((i) => i.subscription.id);
+  const schedules = groupBy(await store.scheduleOf(subscriptionIds), (r) => r.subscriptionId);
+  const addOns = groupBy(
+    await store.addOnsOfAccounts(inputs.map((i) => i.subscription.accountId)),
+    (a) => a.subscriptionId,
+  );
+  const pending = groupBy(
+    await store.pendingLinesFor(
+      inputs.map((i) => ({ subscriptionId: i.subscription.id, periodFrom: i.period.from })),
+    ),
+    (p) => p.subscriptionId,
+  );
+  const billed = new Map<LocalDate, string[]>();
+  const result = inputs.map(({ policy, subscription, period, language }) => {
+    const terms = termsAt(subscription, schedules.get(subscription.id) ?? [], period.from);
+    const lines: RenewalLine[] = [
+      {
+        description: subscriptionLineText(
+          planName(policy, terms.planCode, language),
+          subscription.frequency,
+          period,
+          language,
+        ),
+        net: terms.price,
+      },
+    ];
+    for (const a of addOns.get(subscription.id) ?? []) {
+      if (!a.renews || a.endsOn !== null) continue;
+      const addOn = policy.addOns.find((x) => x.code === a.addOnCode);
+      lines.push({
+        description: addOnLineText(addOn?.name[language] ?? a.addOnCode, period),
+        net: money(a.priceAmount, a.priceCurrency),
+      });
+    }
+    const left = pending.get(subscription.id) ?? [];
+    for (const p of left)
+      lines.push({ description: p.description[language], net: money(p.netAmount, p.currency) });
+    if (left.length > 0)
+      billed.set(period.from, [...(billed.get(period.from) ?? []), ...left.map((p) => p.id)]);
+    return lines;
+  });
+  for (const [from, ids] of billed) await store.markLinesBilled(ids, from);
+  return result;
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string | null): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    if (k === null) continue;
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}

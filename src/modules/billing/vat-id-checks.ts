@@ -1,4 +1,5 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { jsonRows } from '../../platform/db/bulk.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { EventLog } from '../../platform/evidence/event-log.ts';
@@ -130,6 +131,35 @@ export async function vatIdStatusOf(
     .orderBy(desc(vatIdChecks.checkedAt), desc(vatIdChecks.id))
     .limit(1);
   return last?.status === 'valid' ? true : last?.status === 'invalid' ? false : null;
+}
+
+/**
+ * `vatIdStatusOf` for many accounts in one query (a renewal batch): per account, VIES's last yes or no about
+ * its `taxId`, or null. The map has an entry for each account asked about.
+ */
+export async function vatIdStatusesOf(
+  db: Database,
+  buyers: readonly { accountId: string; taxId: string | null; country: string | null }[],
+): Promise<Map<string, boolean | null>> {
+  const result = new Map<string, boolean | null>();
+  const wanted = new Map<string, string>();
+  for (const b of buyers) {
+    result.set(b.accountId, null);
+    if (!b.taxId || !b.country) continue;
+    try {
+      wanted.set(b.accountId, parseVatId(b.taxId, b.country).full);
+    } catch {}
+  }
+  if (wanted.size === 0) return result;
+  const rows = await db.rows<{ account_id: string; status: string }>(sql`
+    select distinct on (c.account_id) c.account_id, c.status
+    from jsonb_to_recordset(${jsonRows([...wanted].map(([accountId, vatId]) => ({ accountId, vatId })))})
+      as x("accountId" text, "vatId" text)
+    join vat_id_checks c on c.account_id = x."accountId" and c.vat_id = x."vatId"
+    where c.status in ('valid', 'invalid')
+    order by c.account_id, c.checked_at desc, c.id desc`);
+  for (const r of rows) result.set(r.account_id, r.status === 'valid');
+  return result;
 }
 
 /** Every VIES answer recorded for the account, newest first. */

@@ -1,8 +1,11 @@
+import { and, eq } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.ts';
 import type { BillingDeps } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
+import { payments } from './billing-schema.ts';
 import { type ChargeSettlers, firstDelivery, paymentForUpdate, settleCharge } from './charge-payments.ts';
 import { outcomeOf, type StripeEvent } from './providers/stripe-provider.ts';
+import { hurryRefundsOf, pendingRefundByKey, settleRefund } from './refund-payment.ts';
 
 export type WebhookResult = 'applied' | 'duplicate' | 'ignored' | 'no_change';
 
@@ -41,6 +44,8 @@ export async function applyStripeEvent(
     (event.type === 'payment_intent.succeeded' ||
       event.type === 'payment_intent.payment_failed' ||
       event.type === 'payment_intent.canceled');
+  if (event.type.startsWith('refund.') || event.type === 'charge.refunded')
+    return applyRefundEvent(deps, event);
   return deps.db.transaction(async () => {
     if (!(await firstDelivery(deps, { provider: 'stripe', eventId: event.id, type: event.type, paymentId })))
       return 'duplicate';
@@ -77,5 +82,75 @@ export async function applyStripeEvent(
           });
     if (outcome.status !== 'succeeded' && outcome.status !== 'failed') return 'no_change';
     return (await settleCharge(deps, settlers, payment.id, outcome)) ? 'applied' : 'no_change';
+  });
+}
+
+/**
+ * Refund events. `refund.created` / `refund.updated` of a refund of ours (`metadata.klauzula_intent` is its key
+ * `refund:<payment>`) with status `succeeded` settle the pending refund through the same `settleRefund` as the
+ * runner's answer, so whichever comes first applies and the other changes nothing; a refund of ours this
+ * database does not know (yet) is refused with 409 and not recorded, so Stripe delivers it again. A refund
+ * Stripe reports `failed` or `canceled` is put on record for staff (`payment.refund_failed`). `charge.refunded`
+ * names no refund: the payment's pending refunds are made due now, and the runner's re-send under their keys
+ * gets Stripe's Refund and settles them. The event id is recorded in the same transaction: a replay changes
+ * nothing.
+ */
+async function applyRefundEvent(deps: BillingDeps, event: StripeEvent): Promise<WebhookResult> {
+  const object = event.data.object as {
+    id?: string;
+    object?: string;
+    status?: string;
+    payment_intent?: string | null;
+    metadata?: Record<string, string> | null;
+  };
+  return deps.db.transaction(async () => {
+    if (
+      !(await firstDelivery(deps, {
+        provider: 'stripe',
+        eventId: event.id,
+        type: event.type,
+        paymentId: null,
+      }))
+    )
+      return 'duplicate';
+    if (event.type === 'charge.refunded') {
+      if (object.object !== 'charge' || !object.payment_intent) return 'ignored';
+      const [payment] = await deps.db.q
+        .select()
+        .from(payments)
+        .where(and(eq(payments.provider, 'stripe'), eq(payments.providerRef, object.payment_intent)));
+      if (!payment) return 'ignored';
+      return (await hurryRefundsOf(deps, payment.id)) > 0 ? 'applied' : 'no_change';
+    }
+    const key = object.metadata?.klauzula_intent ?? '';
+    if (object.object !== 'refund' || !object.id || !key.startsWith('refund:')) return 'ignored';
+    const refund = await pendingRefundByKey(deps, key);
+    if (!refund)
+      throw new AppError(billingErrors['billing.webhook_not_applicable'], {
+        details: { event: event.id, problem: `refund ${key} is not known yet` },
+      });
+    if (object.status === 'failed' || object.status === 'canceled') {
+      await deps.eventLog.append([
+        {
+          chainId: refund.accountId,
+          type: 'payment.refund_failed',
+          clause: null,
+          actor: 'system',
+          cause: `stripe:${event.id}`,
+          occurredAt: await deps.timeOf(null),
+          data: {
+            refund: refund.id,
+            payment: refund.paymentId,
+            providerRef: object.id,
+            status: object.status,
+          },
+        },
+      ]);
+      return 'applied';
+    }
+    if (object.status !== 'succeeded') return 'no_change';
+    return (await settleRefund(deps, refund.id, { providerRef: object.id, cause: `stripe:${event.id}` }))
+      ? 'applied'
+      : 'no_change';
   });
 }

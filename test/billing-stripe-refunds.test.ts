@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { manualClock } from '../src/platform/clock.ts';
+import { toDecimalString } from '../src/platform/money.ts';
+import { loadPreset, type Policy } from '../src/policy/index.ts';
+import { events } from './helpers/accounts.ts';
+import { aRegistration, buildTestApp, type TestApp } from './helpers/app.ts';
+import { type StripeServer, startStripeServer } from './helpers/stripe-server.ts';
+
+// Refunds through Stripe leave outside any transaction: the refund is written `pending` with its key and its
+// correcting invoice (KOR) in one transaction, Stripe is asked after the commit under `refund:<payment>`, and
+// the answer (or the webhook) settles it in a second transaction, once.
+
+const GOOD_CARD = { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '123' };
+
+type World = { app: TestApp; stripe: StripeServer; clock: ReturnType<typeof manualClock> };
+
+function namingStripe(): Policy {
+  const policy = structuredClone(loadPreset('clickmeeting'));
+  for (const provider of policy.billing.paymentProviders) if (provider.id === 'card') provider.id = 'stripe';
+  return policy;
+}
+
+async function aStripeWorld(t: TestContext): Promise<World> {
+  const clock = manualClock('2026-03-15T10:00:00+01:00');
+  const stripe = await startStripeServer({ now: () => clock.now() });
+  t.after(() => stripe.close());
+  const app = await buildTestApp({
+    policy: namingStripe(),
+    clock,
+    gateways: {
+      stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiUrl: stripe.url },
+    },
+  });
+  stripe.setTarget(async (payload, signature) => (await webhook(app, payload, signature)).statusCode);
+  t.after(() => app.close());
+  return { app, stripe, clock };
+}
+
+function webhook(app: TestApp, payload: string, signature: string) {
+  return app.http.inject({
+    method: 'POST',
+    url: '/v1/webhooks/stripe',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    payload,
+  });
+}
+
+/** A ClickMeeting customer who ordered Live monthly (146.37 gross) on 2026-03-15 with a card at Stripe. */
+async function aPaidOrder(world: World): Promise<{ accountId: string; paymentId: string }> {
+  const { app, stripe } = world;
+  const res = await app.http.inject({
+    method: 'POST',
+    url: '/v1/registrations',
+    headers: app.operator,
+    payload: aRegistration(app.current().policy, { email: 'anna@roza.example' }),
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const accountId: string = res.json().accountId;
+  const ordered = await app.http.inject({
+    method: 'POST',
+    url: `/v1/accounts/${accountId}/subscriptions`,
+    headers: app.operator,
+    payload: { plan: 'live', frequency: 'monthly', card: GOOD_CARD, recurringConsent: true },
+  });
+  assert.equal(ordered.statusCode, 201, ordered.body);
+  assert.deepEqual(await stripe.deliver(), [200]);
+  return { accountId, paymentId: ordered.json().payment.id };
+}
+
+function refund(app: TestApp, accountId: string, paymentId: string) {
+  return app.http.inject({
+    method: 'POST',
+    url: `/v1/accounts/${accountId}/refunds`,
+    headers: app.operator,
+    payload: { paymentId, reason: 'withdrawal' },
+  });
+}
+
+const ofType = async (app: TestApp, accountId: string, type: string) =>
+  (await events(app, accountId)).filter((e) => e.type === type);
+
+async function refundsOf(app: TestApp, accountId: string) {
+  return (await app.billing.refunds(accountId)).map((r) => ({
+    status: r.status,
+    amount: toDecimalString({ amount: r.amount, currency: r.currency }),
+    providerRef: r.providerRef,
+    key: r.idempotencyKey,
+  }));
+}
+
+async function invoiceKinds(app: TestApp, accountId: string) {
+  const res = await app.http.inject({
+    method: 'GET',
+    url: `/v1/accounts/${accountId}/billing`,
+    headers: app.operator,
+  });
+  return (res.json().invoices as { kind: string; status: string; gross: string }[]).map((i) => [
+    i.kind,
+    i.status,
+    i.gross,
+  ]);
+}
+
+describe('Stripe refunds out of the transaction', () => {
+  it('CM-BIL-04: a withdrawal refund is sent to Stripe after its commit and settled at once: refunded, the KOR paid, payment.refund_sent; its refund.created and charge.refunded webhooks and their replays change nothing', async (t) => {
+    const world = await aStripeWorld(t);
+    const { app, stripe } = world;
+    const { accountId, paymentId } = await aPaidOrder(world);
+    const res = await refund(app, accountId, paymentId);
+    assert.equal(res.statusCode, 201, res.body);
+    const [stripeRefund] = [...stripe.refunds.values()];
+    assert.deepEqual(
+      [
+        res.json().refund.status,
+        res.json().refund.providerRef,
+        res.json().correction.kind,
+        res.json().correction.status,
+      ],
+      ['refunded', stripeRefund!.id, 'KOR', 'paid'],
+    );
+    assert.deepEqual(await refundsOf(app, accountId), [
+      { status: 'refunded', amount: '146.37', providerRef: stripeRefund!.id, key: `refund:${paymentId}` },
+    ]);
+    assert.deepEqual(await invoiceKinds(app, accountId), [
+      ['KOR', 'paid', '-146.37'],
+      ['VAT', 'paid', '146.37'],
+    ]);
+    const sent = await ofType(app, accountId, 'payment.refund_sent');
+    assert.deepEqual(
+      sent.map((e) => [e.clause, e.data.method, e.data.providerRef]),
+      [['CM-BIL-04', 'gateway', stripeRefund!.id]],
+    );
+    assert.deepEqual(await stripe.deliver(['charge.refunded', 'refund.created']), [200, 200]);
+    const created = stripe.events.find((e) => e.type === 'refund.created')!;
+    const replay = await webhook(app, created.payload, stripe.sign(created.payload));
+    assert.deepEqual([replay.statusCode, replay.json().result], [200, 'duplicate']);
+    assert.equal(await app.billing.sendDueRefunds(), 0);
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 1);
+    assert.equal(stripe.refunds.size, 1);
+    assert.equal((await app.eventLog.verify()).ok, true);
+  });
+
+  it('CM-BIL-04: Stripe unavailable: the refund stays pending with its KOR (202, nothing refunded at Stripe) and retriable; the runner re-sends it after the backoff under the same key and it is refunded once', async (t) => {
+    const world = await aStripeWorld(t);
+    const { app, stripe, clock } = world;
+    const { accountId, paymentId } = await aPaidOrder(world);
+    stripe.unavailable('/v1/refunds', 1);
+    const res = await refund(app, accountId, paymentId);
+    assert.equal(res.statusCode, 202, res.body);
+    assert.deepEqual([res.json().refund.status, res.json().correction.status], ['pending', 'issued']);
+    assert.equal(stripe.refunds.size, 0, 'nothing refunded at Stripe');
+    assert.match((await app.billing.refunds(accountId))[0]!.lastError ?? '', /unavailable|503/i);
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 0);
+
+    // The operator asks again: the same refund (one KOR), not re-sent before its backoff.
+    const again = await refund(app, accountId, paymentId);
+    assert.deepEqual([again.statusCode, again.json().refund.id], [202, res.json().refund.id]);
+    assert.equal(await app.billing.sendDueRefunds(), 0);
+
+    clock.set('2026-03-15T10:02:00+01:00');
+    assert.equal(await app.billing.sendDueRefunds(), 1);
+    assert.equal(stripe.refunds.size, 1);
+    assert.deepEqual(
+      (await refundsOf(app, accountId)).map((r) => [r.status, r.amount]),
+      [['refunded', '146.37']],
+    );
+    assert.deepEqual(await invoiceKinds(app, accountId), [
+      ['KOR', 'paid', '-146.37'],
+      ['VAT', 'paid', '146.37'],
+    ]);
+    const sends = stripe.requests.filter((r) => r.path === '/v1/refunds');
+    assert.deepEqual(
+      sends.map((r) => r.idempotencyKey),
+      [`refund:${paymentId}`, `refund:${paymentId}`],
+    );
+    assert.equal(await app.billing.sendDueRefunds(), 0);
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 1);
+  });
+
+  it('CM-BIL-04: a crash between the call and the settle (Stripe refunded, the answer lost): pending, then the refund.created webhook settles it and the runner has nothing left to send; Stripe refunded once', async (t) => {
+    const world = await aStripeWorld(t);
+    const { app, stripe, clock } = world;
+    const { accountId, paymentId } = await aPaidOrder(world);
+    stripe.dropNextResponse('/v1/refunds');
+    const res = await refund(app, accountId, paymentId);
+    assert.deepEqual([res.statusCode, res.json().refund.status], [202, 'pending']);
+    assert.equal(stripe.refunds.size, 1);
+    const [stripeRefund] = [...stripe.refunds.values()];
+
+    assert.deepEqual(await stripe.deliver(['refund.created']), [200]);
+    assert.deepEqual(await refundsOf(app, accountId), [
+      { status: 'refunded', amount: '146.37', providerRef: stripeRefund!.id, key: `refund:${paymentId}` },
+    ]);
+    clock.set('2026-03-15T10:06:00+01:00');
+    assert.equal(await app.billing.sendDueRefunds(), 0);
+    assert.equal(stripe.refunds.size, 1);
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 1);
+    assert.equal(
+      (await ofType(app, accountId, 'payment.refund_sent'))[0]!.data.providerRef,
+      stripeRefund!.id,
+    );
+  });
+
+  it('CM-BIL-04: a crash between the call and the settle, only charge.refunded arriving: the refund is made due at once, the re-send under the same key gets the same Refund, and it is settled once', async (t) => {
+    const world = await aStripeWorld(t);
+    const { app, stripe } = world;
+    const { accountId, paymentId } = await aPaidOrder(world);
+    stripe.dropNextResponse('/v1/refunds');
+    const res = await refund(app, accountId, paymentId);
+    assert.deepEqual([res.statusCode, res.json().refund.status], [202, 'pending']);
+    assert.equal(await app.billing.sendDueRefunds(), 0, 'leased: not re-sent at once');
+    assert.deepEqual(await stripe.deliver(['charge.refunded']), [200]);
+    assert.equal(await app.billing.sendDueRefunds(), 1);
+    const [stripeRefund] = [...stripe.refunds.values()];
+    assert.deepEqual(
+      (await refundsOf(app, accountId)).map((r) => [r.status, r.providerRef]),
+      [['refunded', stripeRefund!.id]],
+    );
+    assert.deepEqual(
+      stripe.requests.filter((r) => r.path === '/v1/refunds').map((r) => r.replayed),
+      // The client's own retry of the closed connection, then the runner's re-send: the same key each time.
+      [false, true, true],
+    );
+    assert.equal(stripe.refunds.size, 1);
+    // The refund.created that follows changes nothing.
+    const created = stripe.events.find((e) => e.type === 'refund.created')!;
+    assert.equal(await stripe.send(created.id), 200);
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 1);
+  });
+});
