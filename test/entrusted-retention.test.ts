@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { entrustedRetentionHandler } from '../src/modules/entrusted/index.ts';
-import { advanceClock, events } from './helpers/accounts.ts';
+import { advanceClock, events, logIn } from './helpers/accounts.ts';
 import type { TestApp } from './helpers/app.ts';
 import { aCustomer, exportCsv, searchContacts, storedCounts, uploadCsv } from './helpers/entrusted.ts';
 
@@ -20,7 +20,10 @@ async function record(app: TestApp, accountId: string, contactId: string, activi
 }
 
 async function activityRefs(app: TestApp, accountId: string) {
-  const rows = parse(await exportCsv(app, accountId, app.operator, 'activity'), { columns: true }) as Record<
+  // The customer's own export, in a fresh session (the clock moves on): no operator key reads entrusted
+  // data (test/operator-scopes.test.ts).
+  const { reads } = await logIn(app, 'anna@roza.example');
+  const rows = parse(await exportCsv(app, accountId, reads, 'activity'), { columns: true }) as Record<
     string,
     string
   >[];
@@ -74,20 +77,17 @@ describe('entrusted data: retention', () => {
       { id: other.accountId, writes: other.owner.writes },
     ])
       assert.equal((await uploadCsv(app, c.id, c.writes, csv)).statusCode, 201);
-    const ids = async (id: string) =>
+    const ids = async (id: string, reads: Record<string, string>) =>
       Object.fromEntries(
-        (await searchContacts(app, id, app.operator)).contacts.map((c) => [
-          c.email as string,
-          c.id as string,
-        ]),
+        (await searchContacts(app, id, reads)).contacts.map((c) => [c.email as string, c.id as string]),
       );
-    const mine = await ids(accountId);
+    const mine = await ids(accountId, owner.reads);
     for (const id of Object.values(mine))
       await record(app, accountId, id, [
         { kind: 'campaign_open', ref: 'old', occurredAt: '2022-01-01T12:00:00+01:00' },
         { kind: 'campaign_open', ref: 'new', occurredAt: '2026-03-01T12:00:00+01:00' },
       ]);
-    for (const id of Object.values(await ids(other.accountId)))
+    for (const id of Object.values(await ids(other.accountId, other.owner.reads)))
       await record(app, other.accountId, id, [
         { kind: 'campaign_open', ref: 'old', occurredAt: '2022-01-01T12:00:00+01:00' },
       ]);

@@ -8,6 +8,7 @@ import {
 } from '../../platform/http/auth.ts';
 import type { HttpServer } from '../../platform/http/http-server.ts';
 import type { makeIdempotency } from '../../platform/http/idempotency.ts';
+import { OPERATOR_SCOPES } from '../../platform/http/operator-scopes.ts';
 import type { AccountProfile, Accounts, SessionGrant } from './index.ts';
 
 const Address = z.strictObject({
@@ -57,6 +58,8 @@ export const RegistrationBody = z.strictObject({
     .max(10)
     .optional(),
   accountType: z.enum(['free', 'paid']).optional(),
+  /** Whether the public profile page is visible; the policy's default when absent (CM-PRV-16). */
+  publicProfile: z.boolean().optional(),
   plan: z.string().max(60).optional(),
   locale: z.enum(['pl', 'en']).optional(),
   testClockId: z.string().max(60).optional(),
@@ -147,6 +150,8 @@ export function registerAccountsRoutes(
           csrfToken: result.session?.csrfToken ?? null,
           // CM-ACC-05: held for the operator's review (not activated) when it matches the refusal list.
           review: result.review,
+          // CM-PRV-16: the page's setting and the policy's default, so signup shows what was chosen.
+          publicProfile: result.publicProfile,
         };
       }),
   );
@@ -441,7 +446,10 @@ export function registerAccountsRoutes(
       schema: {
         tags: ['operator'],
         summary: 'Create an operator API key (shown once)',
-        body: z.strictObject({ name: z.string().min(1).max(100) }),
+        body: z.strictObject({
+          name: z.string().min(1).max(100),
+          scopes: z.array(z.enum(OPERATOR_SCOPES)).min(1).max(OPERATOR_SCOPES.length),
+        }),
       },
     },
     async (request, reply) =>

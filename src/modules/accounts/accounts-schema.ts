@@ -36,6 +36,19 @@ export const accounts = pgTable(
   ],
 );
 
+/**
+ * The account's public profile page (CM-PRV-16): shown at signup with the policy's default, switched off or
+ * on by the account at any time; the public URL answers only while it is visible. No row: no public profile.
+ */
+export const publicProfiles = pgTable('public_profiles', {
+  accountId: text('account_id').primaryKey(),
+  visible: boolean('visible').notNull(),
+  /** The parts hidden while the page is visible (e.g. `address`, `phone`). */
+  hiddenParts: text('hidden_parts').array().notNull(),
+  changedAt: instant('changed_at').notNull(),
+  changedBy: text('changed_by').notNull(),
+});
+
 /** Every change of registration data, old and new value (QU-ACC-04, CM-ACC-08). */
 export const accountProfileChanges = pgTable(
   'account_profile_changes',
@@ -119,6 +132,8 @@ export const apiKeys = pgTable('api_keys', {
   keyHash: text('key_hash').notNull().unique(),
   name: text('name').notNull(),
   scope: text('scope').$type<'operator'>().notNull(),
+  /** The key's operator scopes (src/platform/http/operator-scopes.ts). */
+  scopes: text('scopes').array().notNull(),
   createdAt: instant('created_at').notNull(),
   revokedAt: instant('revoked_at'),
 });

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { textArray } from '../../platform/db/bulk.ts';
 import type { AccountContact } from '../lifecycle/index.ts';
 import {
@@ -11,8 +11,11 @@ import {
 } from './account-profile.ts';
 import { acceptInvitation, inviteUser, listUsers } from './account-users.ts';
 import { type AccountsDeps, findAccount } from './accounts-context.ts';
+import { accounts as accountsTable } from './accounts-schema.ts';
 import { createApiKey, resolveApiKey, revokeApiKey } from './api-keys.ts';
+import { dpaDocument } from './dpa-document.ts';
 import { changePassword, confirmPasswordReset, requestPasswordReset } from './passwords.ts';
+import { changePublicProfile, publicProfilePage, publicProfileSetting } from './public-profile.ts';
 import { registerAccount } from './register-account.ts';
 import {
   activateAccount,
@@ -21,6 +24,7 @@ import {
   reportUnauthorisedUse,
   resolveSession,
   revokeSessions,
+  revokeSessionsOfAccounts,
 } from './sign-in.ts';
 
 export type { AccountProfile, ProfileChange } from './account-profile.ts';
@@ -54,6 +58,10 @@ export function makeAccounts(deps: AccountsDeps) {
     logOut: (token: string) => logOut(deps, token),
     resolveSession: (token: string) => resolveSession(deps, token),
     revokeSessions: (input: Parameters<typeof revokeSessions>[1]) => revokeSessions(deps, input),
+    revokeSessionsOfAccounts: (
+      list: Parameters<typeof revokeSessionsOfAccounts>[1],
+      input: Parameters<typeof revokeSessionsOfAccounts>[2],
+    ) => revokeSessionsOfAccounts(deps, list, input),
     reportUnauthorisedUse: (input: Parameters<typeof reportUnauthorisedUse>[1]) =>
       reportUnauthorisedUse(deps, input),
     changePassword: (input: Parameters<typeof changePassword>[1]) => changePassword(deps, input),
@@ -64,13 +72,29 @@ export function makeAccounts(deps: AccountsDeps) {
     acceptInvitation: (input: Parameters<typeof acceptInvitation>[1]) => acceptInvitation(deps, input),
     listUsers: (accountId: string) => listUsers(deps, accountId),
     profile: async (accountId: string) => toProfile(await findAccount(deps, accountId)),
+    /** The company data of several accounts in one query (a renewal batch's buyers); unknown ids are left out. */
+    profiles: async (accountIds: readonly string[]) => {
+      if (accountIds.length === 0) return [];
+      const rows = await deps.db.q
+        .select()
+        .from(accountsTable)
+        .where(inArray(accountsTable.id, [...new Set(accountIds)]));
+      return rows.map(toProfile);
+    },
     updateProfile: (input: Parameters<typeof updateProfile>[1]) => updateProfile(deps, input),
     profileHistory: (accountId: string) => profileHistory(deps, accountId),
     acceptances: (accountId: string) => listAcceptances(deps, accountId),
     updateUserName: (input: Parameters<typeof updateUserName>[1]) => updateUserName(deps, input),
     setSubdomain: (input: Parameters<typeof setSubdomain>[1]) => setSubdomain(deps, input),
-    createApiKey: (input: { name: string }) => createApiKey(deps, input),
+    createApiKey: (input: Parameters<typeof createApiKey>[1]) => createApiKey(deps, input),
     resolveApiKey: (key: string) => resolveApiKey(deps, key),
+    /** The public profile page (CM-PRV-16). */
+    publicProfileSetting: (accountId: string) => publicProfileSetting(deps, accountId),
+    changePublicProfile: (input: Parameters<typeof changePublicProfile>[1]) =>
+      changePublicProfile(deps, input),
+    publicProfilePage: (accountId: string) => publicProfilePage(deps, accountId),
+    /** The DPA as the account accepted it, as a PDF (CM-PRC-01). */
+    dpaDocument: (input: Parameters<typeof dpaDocument>[1]) => dpaDocument(deps, input),
     revokeApiKey: (id: string) => revokeApiKey(deps, id),
     /** Where to reach each account: its owner's e-mail, the account's language and name. */
     contactsOf: async (accountIds: readonly string[]): Promise<AccountContact[]> => {

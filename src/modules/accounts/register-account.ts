@@ -4,6 +4,7 @@ import { acceptances } from './acceptances-schema.ts';
 import { type AccountsDeps, findUserByEmail, issueToken } from './accounts-context.ts';
 import { accountErrors } from './accounts-errors.ts';
 import { accounts, users } from './accounts-schema.ts';
+import { type PublicProfileSetting, startPublicProfile } from './public-profile.ts';
 import { holdForReview } from './registration-review.ts';
 import {
   type CustomerIdentity,
@@ -23,6 +24,8 @@ export type RegistrationResult = {
   contractConcludedAt: Date | null;
   /** Set when the policy concludes the contract at registration and logs the user in (BK-ACC-03). */
   session: SessionGrant | null;
+  /** The public profile page as chosen at signup, with the policy's default (CM-PRV-16); null: none offered. */
+  publicProfile: PublicProfileSetting | null;
   /**
    * Set when the sign-up matches the refusal list (CM-ACC-05): held for the operator's review, not
    * activated, no activation mail and no session until approved.
@@ -236,6 +239,12 @@ export async function registerAccount(
         },
       ]);
     }
+    const publicProfile = await startPublicProfile(deps, {
+      accountId,
+      userId,
+      chosen: input.publicProfile,
+      at: now,
+    });
     // Logged in by the sign-up itself only where no activation step stands before the first login.
     const session =
       concludedNow && !activationRequired && !held
@@ -250,6 +259,7 @@ export async function registerAccount(
       contractConcludedAt: concludedNow ? now : null,
       session,
       review,
+      publicProfile,
     };
   });
 }

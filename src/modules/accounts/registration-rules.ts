@@ -30,6 +30,8 @@ export type RegistrationInput = {
   acceptedDocuments?: { kind: string; version: string }[] | undefined;
   /** What the customer signs up for; a paid sign-up must name its plan (CM-ACC-07). */
   accountType?: 'free' | 'paid' | undefined;
+  /** The user's choice for the public profile page, shown at signup with the policy's default (CM-PRV-16). */
+  publicProfile?: boolean | undefined;
   plan?: string | undefined;
   locale?: 'pl' | 'en' | undefined;
 };

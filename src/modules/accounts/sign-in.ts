@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { jsonRows, textArray } from '../../platform/db/bulk.ts';
 import { AppError } from '../../platform/errors.ts';
 import { randomToken, sha256Hex } from '../../platform/ids.ts';
 import { type AccountsDeps, findAccount, findUserByEmail, spendToken } from './accounts-context.ts';
@@ -278,6 +279,53 @@ export async function revokeSessions(
       },
     ]);
     return rows.length;
+  });
+}
+
+/**
+ * `revokeSessions` for many accounts at once (every session of each, none kept), as when a sweep ends
+ * their contracts: one statement ends the sessions and one append records an event per account, with the
+ * same time (its clock's), clause, cause and count as one call per account would. Joins the caller's
+ * transaction.
+ */
+export async function revokeSessionsOfAccounts(
+  deps: AccountsDeps,
+  list: readonly { accountId: string; clause?: string | null; cause?: string }[],
+  input: { reason: 'access_ended' | 'contract_ended'; actor: string },
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (list.length === 0) return counts;
+  const ids = [...new Set(list.map((l) => l.accountId))];
+  const found = await deps.db.rows<{ id: string; clock_id: string | null }>(
+    sql`select id, clock_id from accounts where id = any(${textArray(ids)})`,
+  );
+  const clockOf = new Map(found.map((r) => [r.id, r.clock_id]));
+  for (const id of ids)
+    if (!clockOf.has(id)) throw new AppError(accountErrors['accounts.not_found'], { details: { id } });
+  const times = new Map<string | null, Date>();
+  for (const c of new Set(clockOf.values())) times.set(c, await deps.timeOf(c));
+  const timeOf = (id: string) => times.get(clockOf.get(id) ?? null)!;
+  return deps.db.transaction(async () => {
+    const rows = await deps.db.rows<{ account_id: string; n: number }>(sql`
+      with ended as (
+        update sessions s set revoked_at = x.at
+        from jsonb_to_recordset(${jsonRows(ids.map((id) => ({ id, at: timeOf(id) })))}) as x(id text, at timestamptz)
+        where s.account_id = x.id and s.revoked_at is null
+        returning s.account_id)
+      select account_id, count(*)::int as n from ended group by account_id`);
+    for (const r of rows) counts.set(r.account_id, r.n);
+    await deps.eventLog.append(
+      list.map((l) => ({
+        chainId: l.accountId,
+        type: 'sessions.revoked',
+        clause: l.clause ?? null,
+        actor: input.actor,
+        ...(l.cause ? { cause: l.cause } : {}),
+        occurredAt: timeOf(l.accountId),
+        data: { reason: input.reason, count: counts.get(l.accountId) ?? 0, user: null },
+      })),
+    );
+    return counts;
   });
 }
 

@@ -6,7 +6,7 @@ import { cookieExpiresOn, cookieSettingProblems } from './register-rules.ts';
 const moc = loadPreset('myownconference');
 
 describe('cookie register rules', () => {
-  it('MOC CNS 01 (rule only, not wired yet): the panel cookie last used on 2026-03-10 expires on 2026-04-09; the website sets none', () => {
+  it('MOC CNS 01 (the rule; its check at policy load is tested in test/privacy-clauses.test.ts): the panel cookie last used on 2026-03-10 expires on 2026-04-09; the website sets none', () => {
     const panel = moc.cookies.register.find((entry) => entry.name === 'moc_panel_session');
     assert.ok(panel);
     assert.equal(cookieExpiresOn(panel, '2026-03-10'), '2026-04-09');

@@ -11,7 +11,7 @@ import {
 const base: ContactBasis = { basis: 'consent', consentExpiresOn: null, objectedOn: null, restrictedOn: null };
 
 describe('contact basis rules', () => {
-  it('QU PRC 15 (rule only, not wired yet): contact D whose consent expires on 2026-06-30 is excluded from sends and queued for deletion from 2026-07-01', () => {
+  it('QU-PRC-15: contact D whose consent expires on 2026-06-30 is excluded from sends and queued for deletion from 2026-07-01', () => {
     const d = { ...base, id: 'D', consentExpiresOn: '2026-06-30' };
     const e = { ...base, id: 'E', basis: 'contract' as const };
     assert.equal(mayProcess(d, 'send', '2026-06-30'), true);
@@ -25,7 +25,7 @@ describe('contact basis rules', () => {
     assert.equal(mayProcess(e, 'send', '2026-07-01'), true);
   });
 
-  it('QU PRC 15 (rule only, not wired yet): an objection ends any basis on its day, before a later consent expiry', () => {
+  it('QU-PRC-15: an objection ends any basis on its day, before a later consent expiry', () => {
     const f = { ...base, id: 'F', basis: 'legitimate_interest' as const, objectedOn: '2026-05-12' };
     const g = { ...base, id: 'G', consentExpiresOn: '2026-12-31', objectedOn: '2026-05-20' };
     assert.equal(contactStanding(f, '2026-05-11').standing, 'active');
@@ -38,7 +38,7 @@ describe('contact basis rules', () => {
     assert.equal(contactStanding(h, '2026-07-01').standing, 'active');
   });
 
-  it('QU PRC 08 (rule only, not wired yet): contact C found justified on 2026-05-05 is restricted that day and left out of the 2026-05-06 campaign', () => {
+  it('QU-PRC-08: contact C found justified on 2026-05-05 is restricted that day and left out of the 2026-05-06 campaign', () => {
     const c = { ...base, basis: 'contract' as const, restrictedOn: '2026-05-05' };
     assert.equal(
       mayProcess(c, 'send', '2026-05-04'),
@@ -57,7 +57,7 @@ describe('contact basis rules', () => {
     assert.deepEqual(lapsedQueue([{ ...c, id: 'C' }], '2026-05-06'), [], 'restricted is not deleted');
   });
 
-  it('QU PRC 14 (rule only, not wired yet): lead scoring enabled on 2026-04-15 without a recorded basis is refused', () => {
+  it('QU-PRC-14: lead scoring enabled on 2026-04-15 without a recorded basis is refused', () => {
     assert.deepEqual(profilingRefusal(null, '2026-04-15'), {
       reason: 'no_profiling_basis',
       clause: 'QU-PRC-14',

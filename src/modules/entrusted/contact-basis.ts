@@ -5,6 +5,15 @@
  */
 import { addDays, type LocalDate } from '../../platform/calendar.ts';
 
+export const contactBases = [
+  'consent',
+  'contract',
+  'legal_obligation',
+  'vital_interests',
+  'public_task',
+  'legitimate_interest',
+] as const;
+
 export type ContactBasis = {
   basis:
     | 'consent'
@@ -12,7 +21,9 @@ export type ContactBasis = {
     | 'legal_obligation'
     | 'vital_interests'
     | 'public_task'
-    | 'legitimate_interest';
+    | 'legitimate_interest'
+    /** None declared for the contact itself: the customer's general declaration (QU art. 10.2) covers it. */
+    | null;
   /** The last day a consent covers; null: it does not expire (or the basis is not consent). */
   consentExpiresOn: LocalDate | null;
   /** The day the person withdrew consent or objected; from that day the basis is gone. */

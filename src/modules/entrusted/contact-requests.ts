@@ -5,11 +5,10 @@ import { accountNow, type EntrustedDeps } from './entrusted-context.ts';
 import {
   type Activity,
   activityOf,
-  byIds,
   type Contact,
   contactIdsByEmail,
   contactsByIds,
-  deleteContactsWhere,
+  deleteContactsByIds,
 } from './entrusted-store.ts';
 import { type ContactChange, changeContacts } from './manage-contacts.ts';
 
@@ -62,7 +61,7 @@ export async function executeContactRequest(
     let data: ContactRequestResult['data'] = [];
     let counts: { contacts: number; activities: number };
     if (input.kind === 'erasure') {
-      counts = await deleteContactsWhere(deps.db, input.accountId, byIds(ids));
+      counts = await deleteContactsByIds(deps.db, input.accountId, ids);
     } else {
       const contacts =
         input.kind === 'rectification'

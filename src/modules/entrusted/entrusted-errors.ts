@@ -57,4 +57,50 @@ export const entrustedErrors = defineErrors({
     en: 'The policy provides no audits of entrusted data.',
     pl: 'Polityka nie przewiduje audytów powierzonych danych.',
   },
+  'entrusted.contact_not_processable': {
+    status: 409,
+    en: 'Contact {id} may only be stored now ({standing} since {since}); it cannot be changed or used.',
+    pl: 'Kontakt {id} może teraz być tylko przechowywany ({standing} od {since}); nie można go zmieniać ani używać.',
+  },
+  'entrusted.restriction_invalid': {
+    status: 422,
+    en: 'A restriction is found justified on or after the day the request was received, and not in the future.',
+    pl: 'Ograniczenie uznaje się za zasadne w dniu otrzymania żądania lub później, ale nie w przyszłości.',
+  },
+  'entrusted.profiling_basis_required': {
+    status: 422,
+    en: 'Profiling ({feature}) can be enabled only after a legal basis (consent or legitimate interest) is recorded.',
+    pl: 'Profilowanie ({feature}) można włączyć dopiero po zapisaniu podstawy prawnej (zgoda lub prawnie uzasadniony interes).',
+  },
+  'entrusted.agreement_not_concluded': {
+    status: 409,
+    en: 'The contract of this account is not concluded yet, so there is no processing agreement.',
+    pl: 'Umowa z tym kontem nie została jeszcze zawarta, więc nie ma umowy powierzenia.',
+  },
+  'entrusted.certificate_refused': {
+    status: 409,
+    en: 'The deletion cannot be certified: {reason}.',
+    pl: 'Nie można poświadczyć usunięcia: {reason}.',
+  },
+  'entrusted.instruction_not_found': {
+    status: 404,
+    en: 'No instruction {id} in this account.',
+    pl: 'Nie ma polecenia {id} na tym koncie.',
+  },
+  'entrusted.instruction_not_executable': {
+    status: 409,
+    en: 'Instruction {id} is {verdict} and is not executed.',
+    pl: 'Polecenie {id} ma status {verdict} i nie zostanie wykonane.',
+  },
+  'entrusted.form_not_found': { status: 404, en: 'No form {id}.', pl: 'Nie ma formularza {id}.' },
+  'entrusted.declaration_required': {
+    status: 409,
+    en: 'The form collects sensitive data ({fields}): publishing needs your declaration first.',
+    pl: 'Formularz zbiera dane szczególne ({fields}): publikacja wymaga najpierw Twojego oświadczenia.',
+  },
+  'entrusted.integration_off': {
+    status: 409,
+    en: 'The integration {integration} is switched off: no data are moved.',
+    pl: 'Integracja {integration} jest wyłączona: dane nie są przekazywane.',
+  },
 });

@@ -11,6 +11,7 @@ import { activityKinds } from './entrusted-schema.ts';
 import { IMPORT_LIMITS } from './import-contacts.ts';
 import type { Activity, Contact, Entrusted, StaffMember, SupportRequest } from './index.ts';
 import { ActivityInput, ContactChange } from './manage-contacts.ts';
+import { registerProcessorRoutes } from './processor-routes.ts';
 
 /** Who works with the contacts: every user of the account but the billing-only one, and the operator. */
 const CONTACT_ROLES = ['owner', 'admin', 'member'] as const;
@@ -114,7 +115,12 @@ async function readWhole(source: NodeJS.ReadableStream, max: number): Promise<Bu
   return Buffer.concat(chunks);
 }
 
-function streamReply(reply: FastifyReply, type: string, filename: string, chunks: AsyncIterable<string>) {
+function streamReply(
+  reply: FastifyReply,
+  type: string,
+  filename: string,
+  chunks: AsyncIterable<string | Buffer>,
+) {
   reply.type(type).header('content-disposition', `attachment; filename="${filename}"`);
   return reply.send(Readable.from(chunks));
 }
@@ -126,6 +132,7 @@ export function registerEntrustedRoutes(
 ): void {
   const { entrusted, idempotent } = deps;
   const tags = ['entrusted data'];
+  registerProcessorRoutes(app, deps);
 
   // CSV uploads reach the import as a stream; the parser is scoped to this plugin.
   app.register(async (scope) => {
@@ -187,6 +194,8 @@ export function registerEntrustedRoutes(
         querystring: z.strictObject({
           format: z.enum(['csv', 'json']).default('csv'),
           of: z.enum(['contacts', 'activity']).default('contacts'),
+          /** marketing: only contacts that may be processed today, for a CSV of contacts (QU-PRC-08, QU-PRC-15). */
+          purpose: z.enum(['marketing']).optional(),
         }),
       },
     },
@@ -206,7 +215,12 @@ export function registerEntrustedRoutes(
         reply,
         'text/csv; charset=utf-8',
         `${accountId}-${of}.csv`,
-        of === 'activity' ? entrusted.exportActivityCsv(accountId) : entrusted.exportContactsCsv(accountId),
+        of === 'activity'
+          ? entrusted.exportActivityCsv(accountId)
+          : entrusted.exportContactsCsv(
+              accountId,
+              request.query.purpose ? { processableOn: await entrusted.today(accountId) } : {},
+            ),
       );
     },
   );

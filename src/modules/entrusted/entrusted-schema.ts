@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { instant } from '../../platform/db/columns.ts';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { instant, localDay } from '../../platform/db/columns.ts';
 import { contactFields } from './contact-fields.ts';
 
 /** One CSV field of a text column, as an immutable expression (a generated column allows no other). */
@@ -59,6 +59,16 @@ export const entrustedContacts = pgTable(
      * `staffAccess: data_subject_consent`, support sees only the people who agreed); null: no consent.
      */
     supportConsentAt: instant('support_consent_at'),
+    /**
+     * The legal basis the customer declares for this contact (QU-PRC-15, art. 10.2); null: none declared for
+     * the contact itself (the customer's general declaration covers it). With the last day a consent covers,
+     * the day of an objection or withdrawal, and the day an art. 18 restriction was found justified
+     * (QU-PRC-08), all local days in the policy's time zone.
+     */
+    basis: text('basis'),
+    consentExpiresOn: localDay('consent_expires_on'),
+    objectedOn: localDay('objected_on'),
+    restrictedOn: localDay('restricted_on'),
     /**
      * The contact's standard fields as one CSV line (without id, custom fields and creation time), kept by
      * Postgres on every write, so an export of a million contacts reads prepared lines instead of encoding
@@ -194,4 +204,133 @@ export const entrustedAudits = pgTable(
     requestedBy: text('requested_by').notNull(),
   },
   (t) => [index('entrusted_audits_account_idx').on(t.accountId)],
+);
+
+/** The basis a customer recorded for profiling its contacts (QU-PRC-14): consent or legitimate interest. */
+export const entrustedProfilingBases = pgTable('entrusted_profiling_bases', {
+  accountId: text('account_id').primaryKey(),
+  basis: text('basis').$type<'consent' | 'legitimate_interest'>().notNull(),
+  recordedOn: localDay('recorded_on').notNull(),
+  recordedAt: instant('recorded_at').notNull(),
+  recordedBy: text('recorded_by').notNull(),
+});
+
+/** Profiling features a customer switched on or off (lead scoring, segmentation), QU-PRC-14. */
+export const entrustedFeatures = pgTable(
+  'entrusted_features',
+  {
+    accountId: text('account_id').notNull(),
+    feature: text('feature').notNull(),
+    enabled: boolean('enabled').notNull(),
+    changedAt: instant('changed_at').notNull(),
+    changedBy: text('changed_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.feature] })],
+);
+
+/**
+ * The art. 28(3) processing agreement of each account (QU-PRC-01): concluded with the contract, in force
+ * until the deletion of all entrusted data is certified (QU-PRC-12); the state is computed from these facts.
+ */
+export const entrustedAgreements = pgTable('entrusted_agreements', {
+  accountId: text('account_id').primaryKey(),
+  concludedAt: instant('concluded_at').notNull(),
+  /** The deletion certificate: when it was stored, by whom, and what it states. */
+  deletionCertifiedAt: instant('deletion_certified_at'),
+  certifiedBy: text('certified_by'),
+  certificate: jsonb('certificate').$type<Record<string, unknown>>(),
+  createdAt: instant('created_at').notNull(),
+});
+
+/** The customer's register of persons authorised to give instructions (QU-PRC-04). */
+export const entrustedAuthorisedPersons = pgTable(
+  'entrusted_authorised_persons',
+  {
+    accountId: text('account_id').notNull(),
+    /** An e-mail address or a name, compared without case. */
+    person: text('person').notNull(),
+    addedAt: instant('added_at').notNull(),
+    addedBy: text('added_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.person] })],
+);
+
+/** The instruction log (QU-PRC-04): every instruction received, its verdict and whether it was executed. */
+export const entrustedInstructions = pgTable(
+  'entrusted_instructions',
+  {
+    accountId: text('account_id').notNull(),
+    id: text('id').notNull(),
+    channel: text('channel').notNull(),
+    sender: text('sender').notNull(),
+    extendsPurpose: boolean('extends_purpose').notNull(),
+    summary: text('summary').notNull(),
+    receivedAt: instant('received_at').notNull(),
+    verdict: text('verdict').$type<'accepted' | 'unverified' | 'not_written' | 'infringing'>().notNull(),
+    executedAt: instant('executed_at'),
+    recordedBy: text('recorded_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] })],
+);
+
+/** Findings that a customer or its instruction infringes GDPR, and the notice sent (QU-PRC-09). */
+export const entrustedComplianceNotices = pgTable(
+  'entrusted_compliance_notices',
+  {
+    accountId: text('account_id').notNull(),
+    id: text('id').notNull(),
+    finding: text('finding').notNull(),
+    instructionId: text('instruction_id'),
+    foundAt: instant('found_at').notNull(),
+    notifiedAt: instant('notified_at').notNull(),
+    recipients: integer('recipients').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] })],
+);
+
+/** Registration forms of the customer's events, with fields that may collect sensitive data (CM-PRC-05). */
+export const entrustedForms = pgTable(
+  'entrusted_forms',
+  {
+    accountId: text('account_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    fields: jsonb('fields')
+      .$type<{ label: string; sensitive: 'special_category' | 'criminal' | 'children' | null }[]>()
+      .notNull(),
+    createdAt: instant('created_at').notNull(),
+    publishedAt: instant('published_at'),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] })],
+);
+
+/** The customer's declaration before it collects special-category, criminal or children's data (CM-PRC-05). */
+export const entrustedSensitiveDeclarations = pgTable(
+  'entrusted_sensitive_declarations',
+  {
+    accountId: text('account_id').notNull(),
+    id: text('id').notNull(),
+    hasBasis: boolean('has_basis').notNull(),
+    measuresSufficient: boolean('measures_sufficient').notNull(),
+    recordedAt: instant('recorded_at').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] })],
+);
+
+/** Data moved by an integration (an export to a CRM, an address book import), run or refused (CM-PRC-08). */
+export const entrustedTransfers = pgTable(
+  'entrusted_transfers',
+  {
+    accountId: text('account_id').notNull(),
+    id: text('id').notNull(),
+    integration: text('integration').notNull(),
+    direction: text('direction').$type<'export' | 'import'>().notNull(),
+    requestedAt: instant('requested_at').notNull(),
+    outcome: text('outcome').$type<'ran' | 'refused'>().notNull(),
+    contacts: integer('contacts').notNull(),
+    requestedBy: text('requested_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] })],
 );

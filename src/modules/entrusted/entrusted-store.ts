@@ -1,7 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { LocalDate } from '../../platform/calendar.ts';
 import { jsonRows, textArray } from '../../platform/db/bulk.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { ContactBasis } from './contact-basis.ts';
 import { type ContactData, type CustomValues, contactFields, searchKeys } from './contact-fields.ts';
 import type { ActivityKind } from './entrusted-schema.ts';
 
@@ -14,6 +16,11 @@ const fieldTypes = sql.raw(fieldColumns.map((c) => `${c} text`).join(', '));
 export type Contact = ContactData & {
   id: string;
   category: string | null;
+  /** The legal basis the customer declared and the days that end or restrict it (QU-PRC-15, QU-PRC-08). */
+  basis: ContactBasis['basis'];
+  consentExpiresOn: LocalDate | null;
+  objectedOn: LocalDate | null;
+  restrictedOn: LocalDate | null;
   custom: CustomValues;
   supportConsentAt: Date | null;
   createdAt: Date;
@@ -25,12 +32,18 @@ export type ContactRow = Record<string, unknown> & {
   category: string | null;
   custom: CustomValues;
   support_consent_at: Date | string | null;
+  basis: ContactBasis['basis'];
+  consent_expires_on: string | null;
+  objected_on: string | null;
+  restricted_on: string | null;
   created_at: Date | string;
   updated_at: Date | string;
 };
 
 export const contactSelect = sql.raw(
-  `id, category, ${fieldColumns.join(', ')}, custom, support_consent_at, created_at, updated_at`,
+  `id, category, ${fieldColumns.join(', ')}, custom, support_consent_at, basis,
+   consent_expires_on::text as consent_expires_on, objected_on::text as objected_on,
+   restricted_on::text as restricted_on, created_at, updated_at`,
 );
 
 export function toContact(row: ContactRow): Contact {
@@ -39,6 +52,10 @@ export function toContact(row: ContactRow): Contact {
     category: row.category,
     custom: row.custom ?? {},
     supportConsentAt: row.support_consent_at == null ? null : new Date(row.support_consent_at),
+    basis: row.basis ?? null,
+    consentExpiresOn: row.consent_expires_on ?? null,
+    objectedOn: row.objected_on ?? null,
+    restrictedOn: row.restricted_on ?? null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -207,6 +224,26 @@ export async function deleteContactsWhere(
   return counts ?? { contacts: 0, activities: 0 };
 }
 
+/**
+ * Deletes these contacts of one account and all their activity in one statement (two index ranges, no
+ * join): the erasure of a data subject whose contact ids are known. Returns the counts.
+ */
+export async function deleteContactsByIds(
+  db: Database,
+  accountId: string,
+  ids: readonly string[],
+): Promise<{ contacts: number; activities: number }> {
+  if (ids.length === 0) return { contacts: 0, activities: 0 };
+  const [counts] = await db.rows<{ contacts: number; activities: number }>(sql`
+    with gone_activity as (
+      delete from entrusted_activity where account_id = ${accountId} and contact_id = any(${textArray(ids)})
+      returning 1),
+    gone as (
+      delete from entrusted_contacts where account_id = ${accountId} and id = any(${textArray(ids)}) returning 1)
+    select (select count(*) from gone)::int as contacts, (select count(*) from gone_activity)::int as activities`);
+  return counts ?? { contacts: 0, activities: 0 };
+}
+
 export function byIds(ids: readonly string[]): SQL {
   return sql`c.id = any(${textArray(ids)})`;
 }
@@ -298,4 +335,22 @@ export async function searchPage(
   const last = page.at(-1);
   const next = rows.length > limit && last ? { key: last.sort_key ?? null, id: last.id } : null;
   return { contacts: page.map(toContact), next };
+}
+
+/**
+ * The condition "may be processed beyond storage on `day`" on `entrusted_contacts c`, the SQL form of
+ * `mayProcess` (contact-basis.ts): not restricted by then (QU-PRC-08), no objection by then, and no consent
+ * whose last day is before `day` (QU-PRC-15). The sends ask the rule again for every contact this leaves
+ * out and fail loudly if the two disagree; the CSV export on PostgreSQL spells the same condition in its COPY.
+ */
+export function processableOn(day: LocalDate): SQL {
+  return sql`not (coalesce(c.restricted_on <= ${day}::date, false)
+    or coalesce(c.objected_on <= ${day}::date, false)
+    or coalesce(c.basis = 'consent' and c.consent_expires_on < ${day}::date, false))`;
+}
+
+/** The condition "basis lapsed by `day`" on `entrusted_contacts c` (QU-PRC-15): the deletion queue. */
+export function lapsedOn(day: LocalDate): SQL {
+  return sql`(coalesce(c.objected_on <= ${day}::date, false)
+    or coalesce(c.basis = 'consent' and c.consent_expires_on < ${day}::date, false))`;
 }

@@ -1,5 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
+import { isLocalDate, type LocalDate } from '../../platform/calendar.ts';
+import { sqlLiteral } from '../../platform/db/database.ts';
 import { CUSTOM_KEY, CUSTOM_PREFIX, contactFields } from './contact-fields.ts';
 import type { EntrustedDeps } from './entrusted-context.ts';
 import { csvFieldSql } from './entrusted-schema.ts';
@@ -9,6 +11,7 @@ import {
   type ContactRow,
   contactSelect,
   customFieldsOf,
+  processableOn,
   toContact,
 } from './entrusted-store.ts';
 
@@ -35,12 +38,39 @@ const fieldColumns = contactFields.map((f) => f.column);
 export async function* exportContactsCsv(
   deps: EntrustedDeps,
   accountId: string,
-  options: { pageSize?: number } = {},
-): AsyncGenerator<string> {
+  options: { pageSize?: number; processableOn?: LocalDate } = {},
+): AsyncGenerator<string | Buffer> {
   const pageSize = options.pageSize ?? EXPORT_PAGE;
+  // An export for marketing leaves out contacts that may only be stored (QU-PRC-08, QU-PRC-15).
+  const only = options.processableOn ? sql`and ${processableOn(options.processableOn)}` : sql``;
   const customKeys = (await customFieldsOf(deps.db, accountId)).map((f) => f.key);
   if (!customKeys.every((k) => CUSTOM_KEY.test(k))) throw new Error('a stored custom field key is malformed');
   yield stringify([['id', ...fieldColumns, ...customKeys.map((k) => `${CUSTOM_PREFIX}${k}`), 'created_at']]);
+  const copyOut = deps.db.copyOut;
+  if (copyOut) {
+    // PostgreSQL: one COPY in CSV format, encoded by the server in C and streamed with back-pressure; its
+    // quoting is csv-stringify's (a field is quoted only when it holds a comma, a quote or a line break;
+    // null is an empty field; the store keeps no empty strings).
+    const columns = [
+      'id',
+      ...fieldColumns,
+      ...customKeys.map((k) => `c.custom->>'${k}'`),
+      `to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    ];
+    const day = options.processableOn;
+    if (day !== undefined && !isLocalDate(day)) throw new Error('not a local date');
+    const where = day
+      ? ` and not (coalesce(c.restricted_on <= date ${sqlLiteral(day)}, false)
+          or coalesce(c.objected_on <= date ${sqlLiteral(day)}, false)
+          or coalesce(c.basis = 'consent' and c.consent_expires_on < date ${sqlLiteral(day)}, false))`
+      : '';
+    yield* copyOut(
+      `copy (select ${columns.join(', ')} from entrusted_contacts c
+             where c.account_id = ${sqlLiteral(accountId)}${where} order by c.id)
+       to stdout with (format csv)`,
+    );
+    return;
+  }
   const fields = [
     sql.raw('id'),
     sql.raw('csv_line'),
@@ -52,8 +82,8 @@ export async function* exportContactsCsv(
   const read = (after: string): Promise<Page[]> => {
     const page = deps.db.rows<Page>(sql`
       select string_agg(line, '' order by id) as chunk, max(id) as last, count(*)::int as n
-      from (select id, ${line} || E'\\n' as line from entrusted_contacts
-            where account_id = ${accountId} and id > ${after} order by id limit ${pageSize}) p`);
+      from (select id, ${line} || E'\\n' as line from entrusted_contacts c
+            where account_id = ${accountId} and id > ${after} ${only} order by id limit ${pageSize}) p`);
     page.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
     return page;
   };

@@ -1,5 +1,16 @@
+import { localDateOf } from '../../platform/calendar.ts';
 import { executeContactRequest, listContactRequests } from './contact-requests.ts';
-import type { EntrustedDeps } from './entrusted-context.ts';
+import {
+  deleteLapsedContacts,
+  lapsedContacts,
+  liftRestriction,
+  recordProfilingBasis,
+  resolveSend,
+  restrictContact,
+  setContactBasis,
+  setProfilingFeature,
+} from './contact-standing.ts';
+import { accountNow, type EntrustedDeps } from './entrusted-context.ts';
 import { exportActivityCsv, exportContactsCsv, exportJson } from './export-contacts.ts';
 import { importContacts } from './import-contacts.ts';
 import {
@@ -12,6 +23,21 @@ import {
   searchContacts,
   updateContact,
 } from './manage-contacts.ts';
+import {
+  authorisedPersons,
+  certifyDeletion,
+  complianceNotices,
+  createForm,
+  executeInstruction,
+  instructionsOf,
+  logInstruction,
+  processingAgreement,
+  publishForm,
+  recordComplianceFinding,
+  recordSensitiveDeclaration,
+  runTransfer,
+  setAuthorisedPersons,
+} from './processing-agreement.ts';
 import { announceAudit, processingRecord } from './processing-record.ts';
 import { entrustedDataExport, purgeEntrustedData } from './purge-entrusted.ts';
 import {
@@ -93,5 +119,31 @@ export function makeEntrusted(deps: EntrustedDeps) {
     purgeEntrustedData: bind(deps, purgeEntrustedData),
     /** The counts and download paths a notice offers before the deletion (QU art. 6.7, QU-PRC-12). */
     entrustedDataExport: bind(deps, entrustedDataExport),
+    setContactBasis: bind(deps, setContactBasis),
+    restrictContact: bind(deps, restrictContact),
+    liftRestriction: bind(deps, liftRestriction),
+    resolveSend: bind(deps, resolveSend),
+    lapsedContacts: bind(deps, lapsedContacts),
+    deleteLapsedContacts: bind(deps, deleteLapsedContacts),
+    recordProfilingBasis: bind(deps, recordProfilingBasis),
+    setProfilingFeature: bind(deps, setProfilingFeature),
+    processingAgreement: bind(deps, processingAgreement),
+    certifyDeletion: bind(deps, certifyDeletion),
+    setAuthorisedPersons: bind(deps, setAuthorisedPersons),
+    authorisedPersons: bind(deps, authorisedPersons),
+    logInstruction: bind(deps, logInstruction),
+    instructions: bind(deps, instructionsOf),
+    executeInstruction: bind(deps, executeInstruction),
+    recordComplianceFinding: bind(deps, recordComplianceFinding),
+    complianceNotices: bind(deps, complianceNotices),
+    createForm: bind(deps, createForm),
+    recordSensitiveDeclaration: bind(deps, recordSensitiveDeclaration),
+    publishForm: bind(deps, publishForm),
+    runTransfer: bind(deps, runTransfer),
+    /** The account's local date today (its clock, its policy's time zone). */
+    today: async (accountId: string) => {
+      const { policy, now } = await accountNow(deps, accountId);
+      return localDateOf(now, policy.locale.timeZone);
+    },
   };
 }

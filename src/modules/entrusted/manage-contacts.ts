@@ -1,7 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import { type ContactData, ContactInput, contactFields, searchKeys } from './contact-fields.ts';
+import { assertProcessable } from './contact-standing.ts';
 import { accountNow, type EntrustedDeps } from './entrusted-context.ts';
 import { retentionCategoryFor } from './entrusted-rules.ts';
 import { type ActivityKind, activityKinds } from './entrusted-schema.ts';
@@ -128,8 +130,11 @@ export async function updateContact(
   deps: EntrustedDeps,
   input: { accountId: string; contactId: string; change: ContactChange; actor: string },
 ): Promise<Contact> {
-  const { now } = await accountNow(deps, input.accountId);
+  const { policy, now } = await accountNow(deps, input.accountId);
   return deps.db.transaction(async () => {
+    // A restricted contact, or one whose basis lapsed, is only stored: edits are refused (QU-PRC-08, QU-PRC-15).
+    const [before] = await contactsByIds(deps.db, input.accountId, [input.contactId], { forUpdate: true });
+    if (before) assertProcessable(policy, before, localDateOf(now, policy.locale.timeZone));
     const [contact] = await changeContacts(deps, { ...input, contactIds: [input.contactId], now });
     if (!contact) throw new AppError('entrusted.contact_not_found', { details: { id: input.contactId } });
     await deps.eventLog.append([

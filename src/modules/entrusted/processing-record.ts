@@ -28,6 +28,16 @@ export async function processingRecord(deps: EntrustedDeps, input: { accountId: 
     select type, count(*)::int as n from events
     where chain_id = ${accountId} and type like 'entrusted.%' group by type order by type`);
   const customFields = await customFieldsOf(deps.db, accountId);
+  const customCategory = p.customFieldsCategory ?? 'customer_defined_fields';
+  // BK-PRC-01: where each entrusted category of the policy is held (fields, custom fields, activity kinds).
+  const heldIn = (category: string) => [
+    ...contactFields.filter((f) => categoryNames(f.category).includes(category)).map((f) => f.column),
+    ...(category === customCategory || category === 'customer_defined_fields'
+      ? customFields.map((f) => `custom:${f.key}`)
+      : []),
+    ...(category === 'booking_data' ? ['activity:booking'] : []),
+    ...(category === 'customer_defined_fields' && p.customFieldsRecorded ? ['custom:*'] : []),
+  ];
   const record = {
     accountId,
     asOf: now.toISOString(),
@@ -57,13 +67,14 @@ export async function processingRecord(deps: EntrustedDeps, input: { accountId: 
       fields: contactFields.map((f) => ({ column: f.column, category: f.category })),
       customFields: customFields.map((f) => ({
         key: f.key,
-        category: 'customer_defined_fields',
+        category: customCategory,
         createdAt: f.createdAt.toISOString(),
       })),
     },
     retention: policy.retention.categories
       .filter((c) => c.role === 'processor')
       .map((c) => ({ id: c.id, clause: c.clause, trigger: c.trigger, period: c.period, action: c.action })),
+    coverage: p.entrustedCategories.map((category) => ({ category, heldIn: heldIn(category) })),
     tagging: {
       contacts: retentionCategoryFor(policy, 'contact')?.id ?? null,
       activity: retentionCategoryFor(policy, 'activity')?.id ?? null,
@@ -134,4 +145,13 @@ export async function announceAudit(
     ]);
     return { id, auditDate: input.auditDate, requestedAt: now, clause: decision.clause };
   });
+}
+
+/** The names a contact field's category goes by in the catalogs (QU 10.5 "employer" is BK's "company"). */
+function categoryNames(category: string): string[] {
+  const aliases: Record<string, string[]> = {
+    employer: ['company'],
+    work_address: ['business_address'],
+  };
+  return [category, ...(aliases[category] ?? [])];
 }

@@ -10,7 +10,7 @@ import {
 } from './processor-duties.ts';
 
 describe('processor duties', () => {
-  it('QU PRC 01 (rule only, not wired yet): concluded 2026-03-04 and ended 2026-09-30, the agreement is active until 2026-09-30, deleting afterwards, closed only once the certificate is stored', () => {
+  it('QU-PRC-01: concluded 2026-03-04 and ended 2026-09-30, the agreement is active until 2026-09-30, deleting afterwards, closed only once the certificate is stored', () => {
     const facts = { concludedOn: '2026-03-04', contractEndsOn: null, deletionCertifiedOn: null };
     assert.equal(dpaState(facts, '2026-03-03'), 'none');
     assert.equal(dpaState(facts, '2026-03-04'), 'active', 'concluded with the contract');
@@ -25,7 +25,7 @@ describe('processor duties', () => {
     assert.equal(dpaState(certified, '2026-10-20'), 'closed');
   });
 
-  it('QU PRC 04 (rule only, not wired yet): an instruction e-mail of 2026-04-02 from an address not in the register is unverified and not executed', () => {
+  it('QU-PRC-04: an instruction e-mail of 2026-04-02 from an address not in the register is unverified and not executed', () => {
     const register = ['dpo@customer.cz', 'Jana.Novakova@customer.cz'];
     const mail = { channel: 'email' as const, from: 'someone@gmail.com', extendsPurpose: true };
     assert.deepEqual(instructionVerdict(mail, register), {
@@ -44,7 +44,7 @@ describe('processor duties', () => {
     );
   });
 
-  it('CM PRC 05 (rule only, not wired yet): a form with a "health condition" field added 2026-03-03 publishes only after the declaration is stored', () => {
+  it('CM-PRC-05: a form with a "health condition" field added 2026-03-03 publishes only after the declaration is stored', () => {
     const fields = [
       { label: 'E-mail', sensitive: null },
       { label: 'Health condition', sensitive: 'special_category' as const },
@@ -67,7 +67,7 @@ describe('processor duties', () => {
     assert.equal(formPublishProblem([fields[0]!], null, at), null, 'ordinary fields need no declaration');
   });
 
-  it('CM PRC 08 (rule only, not wired yet): a CRM integration switched off on 2026-05-05 at 12:00 moves no data after 12:00', () => {
+  it('CM-PRC-08: a CRM integration switched off on 2026-05-05 at 12:00 moves no data after 12:00', () => {
     const switches = [
       { on: true, at: new Date('2026-04-01T09:00:00+02:00') },
       { on: false, at: new Date('2026-05-05T12:00:00+02:00') },

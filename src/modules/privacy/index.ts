@@ -11,6 +11,15 @@ import { type Campaign, checkDelivery, queueCampaign, unsubscribe } from './mess
 import { type PrivacyDeps, subjectById } from './privacy-context.ts';
 import { deemedDeliveryDay } from './privacy-rules.ts';
 import {
+  addCandidate,
+  CANDIDATE_PURGE,
+  closeRecruitment,
+  handleCandidatePurge,
+  openRecruitment,
+  searchTalentPool,
+  withdrawTalentPool,
+} from './recruitment.ts';
+import {
   acceptFee,
   addIdentityDocument,
   completeRequest,
@@ -34,6 +43,15 @@ import {
   requestWithHistory,
   restrictionsInForce,
 } from './requests.ts';
+import { type RouteInput, routedRequestsOf, routeToController } from './routed-requests.ts';
+import { queueSmsAlert } from './sms-alerts.ts';
+import {
+  handleVisitorExpiry,
+  linkVisitor,
+  recordVisit,
+  VISITOR_EXPIRY,
+  type VisitorInput,
+} from './visitors.ts';
 
 export type { ConsentChange, LedgerEntry } from './consents.ts';
 export { consentChannels } from './consents.ts';
@@ -57,6 +75,7 @@ export {
   REQUEST_DUE,
   RESTRICTION_CHECK,
 } from './requests.ts';
+export type { RoutedRequest } from './routed-requests.ts';
 
 export type Privacy = ReturnType<typeof makePrivacy>;
 
@@ -70,6 +89,8 @@ export function makePrivacy(deps: PrivacyDeps & { dueWork: DueWork }) {
   deps.dueWork.register({ kind: REQUEST_DUE, handle: (items) => handleRequestsDue(deps, items) });
   deps.dueWork.register({ kind: RESTRICTION_CHECK, handle: (items) => handleRestrictionChecks(deps, items) });
   deps.dueWork.register({ kind: ERASURE_FINISH, handle: (items) => handleErasureFinish(deps, items) });
+  deps.dueWork.register({ kind: VISITOR_EXPIRY, handle: (items) => handleVisitorExpiry(deps, items) });
+  deps.dueWork.register({ kind: CANDIDATE_PURGE, handle: (items) => handleCandidatePurge(deps, items) });
   return {
     changeConsent: (change: ConsentChange) => changeConsent(deps, change),
     consents: (subjectId: string) => consentOverview(deps, subjectId),
@@ -87,6 +108,24 @@ export function makePrivacy(deps: PrivacyDeps & { dueWork: DueWork }) {
       return deemedDeliveryDay(policy, sentAt);
     },
     receive: (input: RequestInput) => receiveRequest(deps, input),
+    /** A request about entrusted data: recorded and routed to the customer as controller (BK-PRV-01, MOC-PRV-02). */
+    route: (input: RouteInput) => {
+      const { contactsOf } = deps;
+      if (!contactsOf) throw new Error('privacy: contactsOf is not wired');
+      return routeToController({ ...deps, contactsOf }, input);
+    },
+    routedTo: (accountId: string) => routedRequestsOf(deps, accountId),
+    /** Visitors' automatically collected data, kept as long as their identifier (CM-PRV-11, CM-PRV-15). */
+    recordVisit: (input: VisitorInput) => recordVisit(deps, input),
+    linkVisitor: (input: Parameters<typeof linkVisitor>[1]) => linkVisitor(deps, input),
+    /** Recruitment data (CM-PRV-17). */
+    openRecruitment: (input: Parameters<typeof openRecruitment>[1]) => openRecruitment(deps, input),
+    addCandidate: (input: Parameters<typeof addCandidate>[1]) => addCandidate(deps, input),
+    closeRecruitment: (input: Parameters<typeof closeRecruitment>[1]) => closeRecruitment(deps, input),
+    searchTalentPool: (q: string | undefined) => searchTalentPool(deps, q),
+    withdrawTalentPool: (input: Parameters<typeof withdrawTalentPool>[1]) => withdrawTalentPool(deps, input),
+    /** An SMS alert, its gateway payload cut to the policy's allow-list (HT-PRC-01). */
+    queueSmsAlert: (input: Parameters<typeof queueSmsAlert>[1]) => queueSmsAlert(deps, input),
     requestIdentity: (input: Parameters<typeof requestIdentity>[1]) => requestIdentity(deps, input),
     addIdentityDocument: (input: Parameters<typeof addIdentityDocument>[1]) =>
       addIdentityDocument(deps, input),

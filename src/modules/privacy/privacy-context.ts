@@ -6,6 +6,7 @@ import type { DueWork } from '../../platform/due-work/due-work.ts';
 import type { EventLog } from '../../platform/evidence/event-log.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type { Policy } from '../../policy/index.ts';
+import type { AccountContact } from '../lifecycle/index.ts';
 import type { Notifications } from '../notifications/index.ts';
 import type { Retention } from '../retention/index.ts';
 import { emailHashOf } from './privacy-rules.ts';
@@ -69,6 +70,8 @@ export type PrivacyDeps = {
     clause: string | null;
   }) => Promise<unknown>;
   portalUrl: string;
+  /** Where to reach a customer account (its owner's address, language, name): routed requests (BK-PRV-01). */
+  contactsOf?: (accountIds: readonly string[]) => Promise<AccountContact[]>;
 };
 
 export type Subject = {

@@ -4,6 +4,7 @@ import type { RetentionHandler } from '../retention/index.ts';
 import { appendLedger } from './consents.ts';
 import type { PrivacyDeps } from './privacy-context.ts';
 import { pseudonymise } from './requests.ts';
+import { visitorRetentionHandler } from './visitors.ts';
 
 /**
  * The privacy module's data as the retention engine erases it (src/modules/retention).
@@ -112,5 +113,5 @@ export function privacyRetentionHandlers(deps: PrivacyDeps): RetentionHandler[] 
     },
   };
 
-  return [marketing, ledger, addresses];
+  return [marketing, ledger, addresses, visitorRetentionHandler(deps)];
 }

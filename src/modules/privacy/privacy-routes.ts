@@ -1,13 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.ts';
-import { requireOperator } from '../../platform/http/auth.ts';
+import { requireAccountAccess, requireOperator } from '../../platform/http/auth.ts';
 import type { HttpServer } from '../../platform/http/http-server.ts';
 import { escapeHtml } from '../notifications/index.ts';
 import { consentChannels } from './consents.ts';
-import type { Privacy } from './index.ts';
+import type { Privacy, RoutedRequest } from './index.ts';
 import { requestTypes } from './privacy-rules.ts';
+import type { Candidate } from './recruitment.ts';
 import { type DsrRequest, intakeChannels } from './requests.ts';
+import { VisitorFields } from './visitors.ts';
 
 type Idempotent = <R>(request: FastifyRequest, reply: FastifyReply, handler: () => Promise<R>) => Promise<R>;
 
@@ -237,11 +239,33 @@ export function registerPrivacyRoutes(
           statement: z.string().trim().max(5000).optional(),
           details: z.record(z.string(), z.unknown()).default({}),
           locale: z.enum(['pl', 'en']).optional(),
+          /**
+           * The customer whose entrusted data the request is about (its client, a webinar attendee): the
+           * request is recorded and routed to that customer as controller (BK-PRV-01, MOC-PRV-02).
+           */
+          controllerAccountId: z.string().max(60).optional(),
         }),
       },
     },
     async (request, reply) =>
       idempotent(request, reply, async () => {
+        if (request.body.controllerAccountId) {
+          const operator = requireOperator(request);
+          if (!request.body.email)
+            throw new AppError('request.invalid', { details: { reason: 'email is required' } });
+          const routed = await privacy.route({
+            controllerAccountId: request.body.controllerAccountId,
+            type: request.body.type,
+            channel: request.body.channel ?? 'api',
+            ...(request.body.receivedAt ? { receivedAt: new Date(request.body.receivedAt) } : {}),
+            email: request.body.email,
+            ...(request.body.statement ? { statement: request.body.statement } : {}),
+            ...(request.body.locale ? { locale: request.body.locale } : {}),
+            actor: `api_key:${operator.keyId}`,
+          });
+          reply.code(201);
+          return routedJson(routed);
+        }
         const caller = await who(request, request.body.email);
         if (!caller.operator && (request.body.channel ?? 'account_settings') !== 'account_settings')
           throw new AppError('request.forbidden');
@@ -260,6 +284,228 @@ export function registerPrivacyRoutes(
         reply.code(201);
         return requestJson(dsr);
       }),
+  );
+
+  app.post(
+    '/v1/accounts/:accountId/sms-alerts',
+    {
+      schema: {
+        tags,
+        summary:
+          'Send a predefined alert by SMS; the gateway gets only the policy’s fields (HT-PRC-01: name, country, e-mail, phone)',
+        params: z.object({ accountId: z.string().max(60) }),
+        body: z.strictObject({
+          kind: z.string().max(40),
+          person: z.record(z.string().max(40), z.string().max(500).nullable()),
+          params: z.record(z.string().max(40), z.string().max(200)).default({}),
+          locale: z.enum(['pl', 'en']).optional(),
+        }),
+      },
+    },
+    async (request, reply) =>
+      idempotent(request, reply, async () => {
+        const operator = requireOperator(request);
+        const queued = await privacy.queueSmsAlert({
+          accountId: request.params.accountId,
+          kind: request.body.kind,
+          person: request.body.person,
+          params: request.body.params,
+          ...(request.body.locale ? { locale: request.body.locale } : {}),
+          actor: `api_key:${operator.keyId}`,
+        });
+        reply.code(201);
+        return queued;
+      }),
+  );
+
+  app.post(
+    '/v1/visitors/records',
+    {
+      schema: {
+        tags,
+        summary:
+          'Record data collected automatically from a visitor without an account, kept as long as its identifier lives (CM-PRV-11)',
+        body: z.strictObject({
+          cookie: z.string().min(1).max(200),
+          value: z.string().min(1).max(500),
+          setAt: z.iso.datetime({ offset: true }),
+          maxAgeDays: z.number().int().min(1).max(3650).optional(),
+          occurredAt: z.iso.datetime({ offset: true }).optional(),
+          data: z.partialRecord(z.enum(VisitorFields), z.string().max(2000)),
+          testClockId: z.string().max(60).optional(),
+        }),
+      },
+    },
+    async (request, reply) =>
+      idempotent(request, reply, async () => {
+        requireOperator(request);
+        const b = request.body;
+        const recorded = await privacy.recordVisit({
+          cookie: b.cookie,
+          value: b.value,
+          setAt: new Date(b.setAt),
+          ...(b.maxAgeDays ? { maxAgeDays: b.maxAgeDays } : {}),
+          occurredAt: b.occurredAt ? new Date(b.occurredAt) : new Date(b.setAt),
+          data: b.data,
+          clockId: b.testClockId ?? null,
+        });
+        reply.code(201);
+        return { id: recorded.id, expiresAt: recorded.expiresAt.toISOString() };
+      }),
+  );
+
+  app.post(
+    '/v1/visitors/link',
+    {
+      schema: {
+        tags,
+        summary:
+          "Link a visitor identifier to an account: its records become the account's personal data (CM-PRV-15)",
+        body: z.strictObject({
+          cookie: z.string().min(1).max(200),
+          value: z.string().min(1).max(500),
+          accountId: z.string().max(60),
+        }),
+      },
+    },
+    async (request) => {
+      const operator = requireOperator(request);
+      return privacy.linkVisitor({ ...request.body, actor: `api_key:${operator.keyId}` });
+    },
+  );
+
+  // Recruitment data (CM-PRV-17): the operator's own recruitments and candidates.
+  app.post(
+    '/v1/recruitments',
+    {
+      schema: {
+        tags,
+        summary: 'Open a recruitment (CM-PRV-17)',
+        body: z.strictObject({
+          title: z.string().trim().min(1).max(300),
+          testClockId: z.string().max(60).optional(),
+        }),
+      },
+    },
+    async (request, reply) =>
+      idempotent(request, reply, async () => {
+        const operator = requireOperator(request);
+        reply.code(201);
+        const opened = await privacy.openRecruitment({
+          title: request.body.title,
+          clockId: request.body.testClockId ?? null,
+          actor: `api_key:${operator.keyId}`,
+        });
+        return { id: opened.id, openedAt: opened.openedAt.toISOString() };
+      }),
+  );
+
+  const candidateJson = (c: Candidate) => ({
+    ...c,
+    appliedAt: c.appliedAt.toISOString(),
+    keepUntil: c.keepUntil?.toISOString() ?? null,
+  });
+
+  app.post(
+    '/v1/recruitments/:recruitmentId/candidates',
+    {
+      schema: {
+        tags,
+        summary:
+          'Record a candidate; extra data sent with the CV rest on that consent; the talent pool needs its own (CM-PRV-17)',
+        params: z.object({ recruitmentId: z.string().max(60) }),
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(200),
+          email: Email,
+          extra: z.record(z.string().max(60), z.string().max(2000)).default({}),
+          talentPoolConsent: z.boolean(),
+        }),
+      },
+    },
+    async (request, reply) =>
+      idempotent(request, reply, async () => {
+        const operator = requireOperator(request);
+        reply.code(201);
+        return candidateJson(
+          await privacy.addCandidate({
+            recruitmentId: request.params.recruitmentId,
+            ...request.body,
+            actor: `api_key:${operator.keyId}`,
+          }),
+        );
+      }),
+  );
+
+  app.post(
+    '/v1/recruitments/:recruitmentId/close',
+    {
+      schema: {
+        tags,
+        summary: 'Close a recruitment: candidates are kept for the claims period, then deleted (CM-PRV-17)',
+        params: z.object({ recruitmentId: z.string().max(60) }),
+      },
+    },
+    async (request) => {
+      const operator = requireOperator(request);
+      const closed = await privacy.closeRecruitment({
+        recruitmentId: request.params.recruitmentId,
+        actor: `api_key:${operator.keyId}`,
+      });
+      return {
+        ...closed,
+        closedAt: closed.closedAt.toISOString(),
+        keepUntil: closed.keepUntil.toISOString(),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/candidates/talent-pool',
+    {
+      schema: {
+        tags,
+        summary: 'Search the talent pool: only candidates with a live talent-pool consent (CM-PRV-17)',
+        querystring: z.object({ q: z.string().max(200).optional() }),
+      },
+    },
+    async (request) => {
+      requireOperator(request);
+      return { candidates: (await privacy.searchTalentPool(request.query.q)).map(candidateJson) };
+    },
+  );
+
+  app.post(
+    '/v1/candidates/:candidateId/talent-pool-withdrawal',
+    {
+      schema: {
+        tags,
+        summary: 'A candidate withdraws the talent-pool consent (e.g. by writing to privacy@) (CM-PRV-17)',
+        params: z.object({ candidateId: z.string().max(60) }),
+      },
+    },
+    async (request) => {
+      const operator = requireOperator(request);
+      return privacy.withdrawTalentPool({
+        candidateId: request.params.candidateId,
+        actor: `api_key:${operator.keyId}`,
+      });
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:accountId/privacy/routed-requests',
+    {
+      schema: {
+        tags,
+        summary:
+          'Requests about the data this customer controls, routed to it by the operator as processor (BK-PRV-01, MOC-PRV-02)',
+        params: z.object({ accountId: z.string().max(60) }),
+      },
+    },
+    async (request) => {
+      requireAccountAccess(request, request.params.accountId, ['owner', 'admin']);
+      return { requests: (await privacy.routedTo(request.params.accountId)).map(routedJson) };
+    },
   );
 
   app.get(
@@ -439,4 +685,12 @@ export function registerPrivacyRoutes(
         return requestJson(await privacy.acceptFee({ id: dsr.id, actor }));
       }),
   );
+}
+
+function routedJson(r: RoutedRequest) {
+  return {
+    ...r,
+    receivedAt: r.receivedAt.toISOString(),
+    routedAt: r.routedAt.toISOString(),
+  };
 }

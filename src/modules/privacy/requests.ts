@@ -25,6 +25,7 @@ import {
   requestDeadline,
   restrictionEndsOn,
 } from './privacy-rules.ts';
+import { visitorRecordsOf } from './visitors.ts';
 
 /** A request's deadline passed while it is open: the overdue alarm (ref = request id). */
 export const REQUEST_DUE = 'privacy.request_due';
@@ -1018,6 +1019,8 @@ export async function exportOf(deps: PrivacyDeps, id: string): Promise<Record<st
       restricted: subject.restrictedAt !== null,
     },
     account: subject.accountId ? await deps.accountData(subject.accountId) : null,
+    // CM-PRV-15: visitor data linked to the account are its personal data.
+    visits: subject.accountId ? await visitorRecordsOf(deps, subject.accountId) : [],
     consents: ledger.map((r) => ({ ...r, occurred_at: new Date(r.occurred_at as string).toISOString() })),
     requests: requests.map((r) => ({
       ...r,

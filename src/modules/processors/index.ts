@@ -10,11 +10,13 @@ import {
   updateBreach,
 } from './breaches.ts';
 import type { ProcessorsDeps } from './processors-context.ts';
+import { addRecipient, listRecipients, recordTransferBasis } from './recipients.ts';
 import { recordsOfProcessingExport } from './records-of-processing.ts';
 import {
   announceSubProcessor,
   customerSubProcessors,
   decideObjection,
+  integrationSwitches,
   listObjections,
   listRegistry,
   objectToSubProcessor,
@@ -39,6 +41,7 @@ export {
   recordsCsv,
   recordsOfProcessing,
 } from './processors-rules.ts';
+export type { Recipient } from './recipients.ts';
 export type { NewSubProcessor, Objection } from './sub-processors.ts';
 
 export type Processors = ReturnType<typeof makeProcessors>;
@@ -64,8 +67,14 @@ export function makeProcessors(deps: ProcessorsDeps) {
     seedRegistry: () => seedRegistry(deps),
     listRegistry: () => listRegistry(deps),
     publicRegistry: () => publicRegistry(deps),
+    /** The register of recipients and their transfer bases (CM-PRV-14). */
+    addRecipient: (input: Parameters<typeof addRecipient>[1]) => addRecipient(deps, input),
+    recordTransferBasis: (input: Parameters<typeof recordTransferBasis>[1]) =>
+      recordTransferBasis(deps, input),
+    listRecipients: () => listRecipients(deps),
     customerSubProcessors: bind(deps, customerSubProcessors),
     setIntegration: bind(deps, setIntegration),
+    integrationSwitches: bind(deps, integrationSwitches),
     announceSubProcessor: bind(deps, announceSubProcessor),
     objectToSubProcessor: bind(deps, objectToSubProcessor),
     decideObjection: bind(deps, decideObjection),

@@ -3,7 +3,7 @@ import { requireAccountAccess, requireOperator } from '../../platform/http/auth.
 import type { HttpServer } from '../../platform/http/http-server.ts';
 import type { makeIdempotency } from '../../platform/http/idempotency.ts';
 import { type Breach, BreachDetails, NewBreach } from './breaches.ts';
-import type { Processors } from './index.ts';
+import type { Processors, Recipient } from './index.ts';
 import type { CustomerEntry, RegistryEntry } from './processors-rules.ts';
 import { NewSubProcessor, type Objection } from './sub-processors.ts';
 
@@ -51,6 +51,99 @@ export function registerProcessorsRoutes(
       },
     },
     async () => ({ subProcessors: (await processors.publicRegistry()).map(entryJson) }),
+  );
+
+  const RecipientBody = z.strictObject({
+    name: z.string().trim().min(1).max(300),
+    kind: z.enum(['processor', 'independent_controller', 'authority', 'affiliate']),
+    purpose: z.strictObject({ pl: z.string().min(1).max(500), en: z.string().min(1).max(500) }),
+    location: z.string().length(2),
+    integration: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
+      .max(60)
+      .nullable()
+      .default(null),
+    basis: z
+      .strictObject({
+        kind: z.enum(['adequacy', 'scc']),
+        reference: z.string().min(1).max(300),
+        date: z.iso.date(),
+      })
+      .nullable()
+      .default(null),
+  });
+  const recipientJson = (r: Recipient) => ({ ...r, addedAt: r.addedAt.toISOString() });
+
+  app.get(
+    '/v1/public/recipients',
+    {
+      schema: {
+        tags,
+        summary:
+          'The public register of recipients: processors (the sub-processors), independent controllers, authorities, affiliates, with location and transfer basis (CM-PRV-14)',
+      },
+    },
+    async () => ({
+      recipients: [
+        ...(await processors.publicRegistry()).map((s) => ({
+          name: s.name,
+          kind: 'processor',
+          purpose: s.purpose,
+          location: s.location,
+          transferBasis: s.safeguard,
+          integration: s.scope.startsWith('integration:') ? s.scope.slice(12) : null,
+        })),
+        ...(await processors.listRecipients()).map((r) => ({
+          name: r.name,
+          kind: r.kind,
+          purpose: r.purpose,
+          location: r.location,
+          transferBasis: r.transferBasis,
+          basisDate: r.basisDate,
+          integration: r.integration,
+        })),
+      ],
+    }),
+  );
+
+  app.post(
+    '/v1/recipients',
+    { schema: { tags, summary: 'Add a recipient to the register (CM-PRV-14)', body: RecipientBody } },
+    async (request, reply) =>
+      idempotent(request, reply, async () => {
+        const operator = requireOperator(request);
+        reply.code(201);
+        return recipientJson(
+          await processors.addRecipient({ ...request.body, actor: `api_key:${operator.keyId}` }),
+        );
+      }),
+  );
+
+  app.put(
+    '/v1/recipients/:recipientId/transfer-basis',
+    {
+      schema: {
+        tags,
+        summary: "Record a recipient's transfer basis: adequacy decision or SCCs with their date (CM-PRV-14)",
+        params: z.object({ recipientId: z.string().max(60) }),
+        body: z.strictObject({
+          basis: z.enum(['adequacy', 'scc']),
+          reference: z.string().min(1).max(300),
+          date: z.iso.date(),
+        }),
+      },
+    },
+    async (request) => {
+      const operator = requireOperator(request);
+      return recipientJson(
+        await processors.recordTransferBasis({
+          id: request.params.recipientId,
+          ...request.body,
+          actor: `api_key:${operator.keyId}`,
+        }),
+      );
+    },
   );
 
   app.get(

@@ -40,6 +40,20 @@ export const accountIntegrations = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.integration] })],
 );
 
+/** Every switch of a customer's integration, in order: the history data transfers are checked against (CM-PRC-08). */
+export const accountIntegrationSwitches = pgTable(
+  'account_integration_switches',
+  {
+    accountId: text('account_id').notNull(),
+    integration: text('integration').notNull(),
+    at: instant('at').notNull(),
+    seq: integer('seq').notNull(),
+    enabled: boolean('enabled').notNull(),
+    actor: text('actor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.integration, t.seq] })],
+);
+
 /** A change of the registry announced to customers: a new sub-processor, possibly replacing another. */
 export const subProcessorChanges = pgTable('sub_processor_changes', {
   id: text('id').primaryKey(),
@@ -142,3 +156,26 @@ export const breachNotices = pgTable(
     index().on(t.dueAt).where(sql`notified_at is null`),
   ],
 );
+
+/**
+ * The register of recipients of personal data (CM-PRV-14): processors, independent controllers (payment
+ * institutions, ad platforms), authorities, affiliates. A recipient outside the EEA receives nothing until
+ * its transfer basis is recorded: an adequacy decision (GDPR art. 45(1)) or standard contractual clauses
+ * (art. 46(2)(c)) with the document's date. `integration`: the integration whose switch sends it data.
+ */
+export const recipients = pgTable('recipients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  kind: text('kind').$type<'processor' | 'independent_controller' | 'authority' | 'affiliate'>().notNull(),
+  purposePl: text('purpose_pl').notNull(),
+  purposeEn: text('purpose_en').notNull(),
+  location: text('location').notNull(),
+  integration: text('integration'),
+  /** 'eea', 'adequacy' or 'scc'; null: outside the EEA with no basis yet (data flows blocked). */
+  transferBasis: text('transfer_basis').$type<'eea' | 'adequacy' | 'scc'>(),
+  /** The decision or the signed clauses: its reference and date. */
+  basisReference: text('basis_reference'),
+  basisDate: localDay('basis_date'),
+  addedAt: instant('added_at').notNull(),
+  addedBy: text('added_by').notNull(),
+});

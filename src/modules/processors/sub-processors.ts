@@ -17,6 +17,7 @@ import {
   missingObjectionFields,
   type RegistryEntry,
 } from './processors-rules.ts';
+import { checkIntegrationTransfers } from './recipients.ts';
 
 const code = z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case code: letters, digits, _');
 
@@ -193,11 +194,19 @@ export async function setIntegration(
   const customer = await deps.customerOf(input.accountId);
   const policy = deps.policyOf(customer.policyVersionId);
   const now = await deps.timeOf(customer.clockId);
+  // CM-PRV-14: no data flow to a recipient outside the EEA before its transfer basis is recorded.
+  if (input.enabled) await checkIntegrationTransfers(deps, input.integration);
   return deps.db.transaction(async () => {
     await deps.db.q.execute(sql`
       insert into account_integrations (account_id, integration, enabled, changed_at)
       values (${input.accountId}, ${input.integration}, ${input.enabled}, ${now.toISOString()})
       on conflict (account_id, integration) do update set enabled = excluded.enabled, changed_at = excluded.changed_at`);
+    await deps.db.q.execute(sql`
+      insert into account_integration_switches (account_id, integration, at, seq, enabled, actor)
+      select ${input.accountId}::text, ${input.integration}::text, ${now.toISOString()}::timestamptz,
+             coalesce(max(seq), 0) + 1, ${input.enabled}::boolean, ${input.actor}::text
+      from account_integration_switches
+      where account_id = ${input.accountId} and integration = ${input.integration}`);
     await deps.eventLog.appendOne({
       chainId: input.accountId,
       type: 'processors.integration_switched',
@@ -208,6 +217,21 @@ export async function setIntegration(
     });
     return { integration: input.integration, enabled: input.enabled, changedAt: now };
   });
+}
+
+/**
+ * The history of a customer's switches of one integration, oldest first (CM-PRC-08): the entrusted-data
+ * module checks each data transfer against it.
+ */
+export async function integrationSwitches(
+  deps: ProcessorsDeps,
+  accountId: string,
+  integration: string,
+): Promise<{ on: boolean; at: Date }[]> {
+  const rows = await deps.db.rows<{ enabled: boolean; at: Date | string }>(sql`
+    select enabled, at from account_integration_switches
+    where account_id = ${accountId} and integration = ${integration} order by seq`);
+  return rows.map((r) => ({ on: r.enabled, at: new Date(r.at) }));
 }
 
 function checkSafeguard(input: { location: string; safeguard: string }): void {

@@ -3,7 +3,13 @@ import { AppError } from '../errors.ts';
 
 export const SESSION_COOKIE = 'klz_session';
 
-export type OperatorPrincipal = { kind: 'api_key'; keyId: string; scope: 'operator' };
+export type OperatorPrincipal = {
+  kind: 'api_key';
+  keyId: string;
+  scope: 'operator';
+  /** What the key may do (operator-scopes.ts); checked on every route by `operatorScopeGate`. */
+  scopes: readonly string[];
+};
 export type UserPrincipal = {
   kind: 'user';
   accountId: string;

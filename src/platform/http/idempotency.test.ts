@@ -58,7 +58,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('keys are per caller: another API key with the same key makes its own clock', async () => {
-    const { key } = await app.accounts.createApiKey({ name: 'second operator' });
+    const { key } = await app.accounts.createApiKey({ name: 'second operator', scopes: ['platform'] });
     const payload = { name: 'per caller' };
     const mine = await createClock('clock-create-3', payload);
     const theirs = await createClock('clock-create-3', payload, { authorization: `Bearer ${key}` });
