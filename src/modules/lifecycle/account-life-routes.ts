@@ -1,8 +1,16 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { AppError } from '../../platform/errors.ts';
 import { requireAccountAccess, requireOperator } from '../../platform/http/auth.ts';
 import type { HttpServer } from '../../platform/http/http-server.ts';
 import type { makeIdempotency } from '../../platform/http/idempotency.ts';
-import type { AccountLife, CancellationRow, RestoreRequestRow, SuspensionRow } from './account-life.ts';
+import type {
+  AccountLife,
+  CancellationRow,
+  PresentCharge,
+  RestoreRequestRow,
+  SuspensionRow,
+} from './account-life.ts';
 import type { LifeRow } from './lifecycle.ts';
 
 /** Who may end, suspend or restore an account's contract: the operator, or the account's owner. */
@@ -41,6 +49,51 @@ function suspensionJson(s: SuspensionRow) {
     status: s.status,
     requestedAt: s.requestedAt.toISOString(),
     endedAt: s.endedAt?.toISOString() ?? null,
+  };
+}
+
+function chargeJson(c: PresentCharge | null | undefined) {
+  if (!c || c.outcome === 'not_charged') return null;
+  return {
+    outcome: c.outcome,
+    payment: c.payment?.id ?? null,
+    ...(c.outcome === 'declined' ? { failureCode: c.failureCode } : {}),
+  };
+}
+
+/**
+ * The answer to a customer's restore or reactivation charged on-session, like an order's: a decline is
+ * 402 (`billing.payment_declined`; the attempt stays recorded, a retry with the same key answers the same);
+ * a remote gateway's charge is sent now, after the commit, and answers 202 with the 3-D Secure to do, or
+ * the settled outcome.
+ */
+async function presentChargeReply<T extends { charge: ReturnType<typeof chargeJson> }>(
+  accountLife: AccountLife,
+  reply: FastifyReply,
+  result: T,
+): Promise<T | Record<string, unknown>> {
+  const charge = result.charge;
+  if (charge?.outcome === 'declined')
+    throw new AppError('billing.payment_declined', {
+      details: { failureCode: charge.failureCode ?? 'card_declined', payment: charge.payment },
+    });
+  if (charge?.outcome !== 'pending' || !charge.payment) return result;
+  const state = await accountLife.sendCharge(charge.payment);
+  if (state.status === 'failed')
+    throw new AppError('billing.payment_declined', {
+      details: { failureCode: state.payment.failureCode ?? 'card_declined', payment: state.payment.id },
+    });
+  if (state.status === 'succeeded') {
+    reply.code(201);
+    return { ...result, charge: { outcome: 'paid', payment: state.payment.id } };
+  }
+  reply.code(202);
+  return {
+    ...result,
+    charge: { outcome: 'pending', payment: state.payment.id, status: state.status },
+    ...(state.status === 'requires_action'
+      ? { nextAction: { type: 'authenticate', clientSecret: state.clientSecret ?? null } }
+      : {}),
   };
 }
 
@@ -200,13 +253,15 @@ export function registerAccountLifeRoutes(
         params: AccountParams,
       },
     },
-    async (request, reply) =>
-      idempotent(request, reply, async () => {
+    async (request, reply) => {
+      const result = await idempotent(request, reply, async () => {
         const actor = requireAccountAccess(request, request.params.accountId, OWNER);
         const s = await accountLife.reactivate({ accountId: request.params.accountId, actor });
         reply.code(201);
-        return suspensionJson(s);
-      }),
+        return { ...suspensionJson(s), charge: chargeJson(s.charge) };
+      });
+      return presentChargeReply(accountLife, reply, result);
+    },
   );
 
   app.post(
@@ -219,13 +274,15 @@ export function registerAccountLifeRoutes(
         params: AccountParams,
       },
     },
-    async (request, reply) =>
-      idempotent(request, reply, async () => {
+    async (request, reply) => {
+      const result = await idempotent(request, reply, async () => {
         const actor = requireAccountAccess(request, request.params.accountId, OWNER);
         const r = await accountLife.requestRestore({ accountId: request.params.accountId, actor });
         reply.code(201);
-        return restoreJson(r);
-      }),
+        return { ...restoreJson(r), charge: chargeJson(r.charge) };
+      });
+      return presentChargeReply(accountLife, reply, result);
+    },
   );
 
   app.get(
@@ -339,6 +396,21 @@ export function registerAccountLifeRoutes(
         reply.code(201);
         return result;
       }),
+  );
+
+  app.get(
+    '/v1/discontinuations',
+    {
+      schema: {
+        tags,
+        summary:
+          'Operator: the announced discontinuations, each leaving the entitlements at local midnight of its day (QU-LIF-10)',
+      },
+    },
+    async (request) => {
+      requireOperator(request);
+      return { discontinuations: await accountLife.discontinuations() };
+    },
   );
 
   app.post(

@@ -9,6 +9,7 @@ import { type IdGenerator, randomToken, sha256Hex } from '../../platform/ids.ts'
 import type { Policy } from '../../policy/index.ts';
 import type { NotificationRequest, Notifications } from '../notifications/index.ts';
 import { decideCancellation, decideRestore, decideSuspension, endedStates } from './contract-rules.ts';
+import type { Discontinuation } from './discontinuation-rules.ts';
 import type { AccountContact, Lifecycle, LifeRow, TransitionDecision } from './lifecycle.ts';
 import { lifecycleErrors } from './lifecycle-errors.ts';
 import type { AccountState } from './lifecycle-schema.ts';
@@ -28,6 +29,8 @@ export const SUSPENSION_START = 'lifecycle.suspension_start';
 export const SUSPENSION_END = 'lifecycle.suspension_end';
 /** A cancellation takes effect at the end of its period (CM-LIF-09, QU-LIF-05, BK-LIF-05). */
 export const CONTRACT_END = 'lifecycle.contract_end';
+/** The day a discontinued feature leaves an account's entitlements (QU-LIF-10); `ref` is the discontinuation. */
+export const FEATURE_DISCONTINUED = 'lifecycle.feature_discontinued';
 
 /** What lifecycle reads from and asks of billing (billing's `makeBillingControl`, given at wiring time). */
 export type RenewalControl = {
@@ -36,7 +39,30 @@ export type RenewalControl = {
   continueRenewal(accountId: string, at: Date): Promise<boolean>;
   endSubscription(accountId: string, at: Date): Promise<boolean>;
   resumeRenewal(accountId: string, from: LocalDate, at: Date): Promise<boolean>;
+  /**
+   * Charges the resumed period with the customer present (on-session: no recurring consent needed, 3-D
+   * Secure possible). Given by billing; without it a customer's restore waits for the due renewal.
+   */
+  chargeResumedPeriod?(input: { accountId: string; at: Date; cause: string }): Promise<PresentCharge>;
+  /** Sends a remote gateway's charge opened by `chargeResumedPeriod`, after the commit. */
+  sendCharge?(paymentId: string): Promise<{
+    status: 'succeeded' | 'failed' | 'requires_action' | 'pending';
+    payment: { id: string; failureCode: string | null };
+    clientSecret?: string | null;
+  }>;
 };
+
+/** The outcome of charging a resumed period with the customer present (see `RenewalControl`). */
+export type PresentCharge =
+  | { outcome: 'paid'; payment: { id: string } | null }
+  | { outcome: 'declined'; payment: { id: string }; failureCode: string }
+  | { outcome: 'pending'; payment: { id: string } }
+  | { outcome: 'not_charged' };
+
+/** Whether the request was made by the customer signed in (a user session), who is there to pay. */
+function isCustomerPresent(actor: string): boolean {
+  return actor.startsWith('user:');
+}
 
 export type CancellationRow = {
   id: string;
@@ -91,7 +117,7 @@ export function makeAccountLife(deps: {
   policyOf: (versionId: string) => Policy;
   contactsOf: (accountIds: readonly string[]) => Promise<AccountContact[]>;
   timeOf: (clockId: string | null) => Promise<Date>;
-  lifecycle: Pick<Lifecycle, 'load' | 'get' | 'applyTransitions' | 'onLifeFacts'>;
+  lifecycle: Pick<Lifecycle, 'load' | 'get' | 'applyTransitions' | 'onLifeFacts' | 'announceChanged'>;
   /** Billing's side, bound after billing is built. */
   billing: () => RenewalControl;
   /** The outbox row of a message: a cancellation is complete only once its confirmation is sent (CM-LIF-11). */
@@ -105,7 +131,7 @@ export function makeAccountLife(deps: {
    * Ends every way into the account (its users' sessions; CM-SEC-06) once its contract has ended; bound to
    * the accounts module at wiring time. Runs in the transaction that ended the contract.
    */
-  revokeAccess?: (input: { accountId: string; clause: string | null; cause: string }) => Promise<void>;
+  revokeAccess?: (list: { accountId: string; clause: string | null; cause: string }[]) => Promise<void>;
 }) {
   const { db, eventLog, dueWork, notifications, ids, policyOf, lifecycle } = deps;
   const billingUrl = `${deps.portalUrl}/billing`;
@@ -614,12 +640,14 @@ export function makeAccountLife(deps: {
   lifecycle.onLifeFacts(async (facts) => {
     if (!deps.revokeAccess) return;
     const ended = new Map([...facts.contractEnded, ...facts.purged].map((f) => [f.accountId, f]));
-    for (const f of ended.values())
-      await deps.revokeAccess({
+    // One call for the whole batch (a sweep ends many contracts at once): set-based, not per account.
+    await deps.revokeAccess(
+      [...ended.values()].map((f) => ({
         accountId: f.accountId,
         clause: policyOf(f.policyVersionId).security.clauses?.accessEnded ?? null,
         cause: `state:${'state' in f ? f.state : 'purged'}`,
-      });
+      })),
+    );
   });
 
   // Once an account is purged nothing about it is pending any more: open requests lapse.
@@ -660,12 +688,15 @@ export function makeAccountLife(deps: {
         },
         ({ policy, row, next, at }) => endNotice(policy, row, next, at),
       );
-      for (const r of changed) {
+      const effective = changed.flatMap((r) => {
         const c = scheduled.get(r.accountId);
-        if (c)
-          await db.q.execute(sql`update account_cancellations set status = 'effective' where id = ${c.id}`);
-        await dueWork.cancel(r.accountId, STANDING_CHECK);
-      }
+        return c ? [c.id] : [];
+      });
+      if (effective.length > 0)
+        await db.q.execute(
+          sql`update account_cancellations set status = 'effective' where id = any(${textArray(effective)})`,
+        );
+      await dueWork.cancelMany(changed.map((r) => ({ accountId: r.accountId, kind: STANDING_CHECK })));
     },
   });
 
@@ -842,7 +873,7 @@ export function makeAccountLife(deps: {
     actor: string,
     cause: string,
     from: LocalDate,
-  ) {
+  ): Promise<PresentCharge | null> {
     const life = await lifecycle.get(s.accountId);
     const policy = policyOf(life.policyVersionId);
     await db.q.execute(sql`update account_suspensions set status = 'reactivating' where id = ${s.id}`);
@@ -859,6 +890,11 @@ export function makeAccountLife(deps: {
         data: { suspension: s.id, chargedFrom: from, automatic: actor === 'system' },
       },
     ]);
+    // The customer reactivating from the panel is there to pay: charged at once, on-session. The automatic
+    // reactivation stays the due renewal's off-session charge, which needs consent (CM-LIF-07/08).
+    const control = deps.billing();
+    if (!isCustomerPresent(actor) || !control.chargeResumedPeriod) return null;
+    return control.chargeResumedPeriod({ accountId: s.accountId, at, cause });
   }
 
   /**
@@ -866,7 +902,10 @@ export function makeAccountLife(deps: {
    * running one resumes billing today, charged at once (the account turns active when the charge succeeds,
    * and expires if it fails, CM-LIF-08).
    */
-  async function reactivate(input: { accountId: string; actor: string }): Promise<SuspensionRow> {
+  async function reactivate(input: {
+    accountId: string;
+    actor: string;
+  }): Promise<SuspensionRow & { charge?: PresentCharge | null }> {
     return db.transaction(async () => {
       const { policy, now } = await lockedLife(input.accountId);
       const [s] = await suspensionsOf([input.accountId], ['scheduled', 'active', 'reactivating']);
@@ -887,14 +926,17 @@ export function makeAccountLife(deps: {
         ]);
         return { ...s, status: 'cancelled', endedAt: now };
       }
-      await startReactivation(
+      const charge = await startReactivation(
         s,
         now,
         input.actor,
         `request:${s.id}`,
         localDateOf(now, policy.locale.timeZone),
       );
-      return { ...s, status: 'reactivating' };
+      const [after] = await db.rows<Record<string, unknown>>(
+        sql`select * from account_suspensions where id = ${s.id}`,
+      );
+      return { ...(after ? suspensionFromRow(after) : { ...s, status: 'reactivating' as const }), charge };
     });
   }
 
@@ -945,6 +987,13 @@ export function makeAccountLife(deps: {
     return rows[0] ? suspensionFromRow(rows[0]) : null;
   }
 
+  /** Sends the on-session charge of a customer's restore or reactivation (a remote gateway's), after its commit. */
+  async function sendCharge(paymentId: string) {
+    const send = deps.billing().sendCharge;
+    if (!send) throw new Error('billing gives no sendCharge');
+    return send(paymentId);
+  }
+
   // ---------------------------------------------------------------------------------------------------
   // Restoration
 
@@ -955,10 +1004,22 @@ export function makeAccountLife(deps: {
    * and nothing is charged unless it is approved. A soft-deleted account needs staff and a written agreement
    * (QU-LIF-02); a purged one, or a closed window, can never come back.
    */
-  async function requestRestore(input: { accountId: string; actor: string }): Promise<RestoreRequestRow> {
+  async function requestRestore(input: {
+    accountId: string;
+    actor: string;
+  }): Promise<RestoreRequestRow & { charge?: PresentCharge | null }> {
     return db.transaction(async () => {
       const { row, policy, now } = await lockedLife(input.accountId);
       const [open] = await restoreRequestsOf([input.accountId], ['pending_review', 'awaiting_payment']);
+      // The customer asking again after a declined charge (with another card, say) is charged again.
+      const retry = deps.billing().chargeResumedPeriod;
+      if (open?.status === 'awaiting_payment' && isCustomerPresent(input.actor) && retry) {
+        const charge = await retry({ accountId: open.accountId, at: now, cause: `request:${open.id}` });
+        const [after] = await db.rows<Record<string, unknown>>(
+          sql`select * from restore_requests where id = ${open.id}`,
+        );
+        return { ...(after ? restoreFromRow(after) : open), charge };
+      }
       if (open) return open;
       const d = decideRestore(
         policy,
@@ -997,9 +1058,21 @@ export function makeAccountLife(deps: {
           data: { restoreRequest: r.id, fromState: row.state, route: d.route },
         },
       ]);
-      if (d.route === 'pay')
-        await deps.billing().resumeRenewal(r.accountId, localDateOf(now, policy.locale.timeZone), now);
-      return r;
+      if (d.route !== 'pay') return r;
+      const control = deps.billing();
+      await control.resumeRenewal(r.accountId, localDateOf(now, policy.locale.timeZone), now);
+      // A customer restoring its own account is there to pay: the period is charged at once, on-session
+      // (no recurring consent needed, 3-D Secure possible); the operator's request waits for the renewal.
+      if (!isCustomerPresent(input.actor) || !control.chargeResumedPeriod) return r;
+      const charge = await control.chargeResumedPeriod({
+        accountId: r.accountId,
+        at: now,
+        cause: `request:${r.id}`,
+      });
+      const [after] = await db.rows<Record<string, unknown>>(
+        sql`select * from restore_requests where id = ${r.id}`,
+      );
+      return { ...(after ? restoreFromRow(after) : r), charge };
     });
   }
 
@@ -1263,8 +1336,11 @@ export function makeAccountLife(deps: {
    * (QU-LIF-10): refused unless that day is at least `termination.discontinuationNoticeDays` after today
    * (real time), otherwise every account whose contract runs and whose plan has the feature (every running
    * account, for the whole service) is told at once, with the day it ends and the export link, and the notice
-   * is recorded in each account's log and in the operator's. What it does not do: remove the feature (a new
-   * policy version does) or judge whether the removal reduces the price-list scope (A16, the operator's).
+   * is recorded in each account's log and in the operator's. The discontinuation is kept
+   * (`discontinuations`): the feature leaves every account's entitlements at local midnight of `effectiveOn`
+   * (`withoutDiscontinued`), not a day earlier, and each notified account gets a due item that records it
+   * in its log that day; export stays open through the last day and after. What it does not do: judge
+   * whether the removal reduces the price-list scope (A16, the operator's).
    */
   async function announceDiscontinuation(input: {
     feature: string | null;
@@ -1289,8 +1365,8 @@ export function makeAccountLife(deps: {
         .filter((p) => !feature || p.features.includes(feature.code))
         .map((p) => p.code);
       const ended = [...endedStates, 'pending_activation'];
-      const accounts = await db.rows<{ account_id: string }>(sql`
-        select account_id from account_states
+      const accounts = await db.rows<{ account_id: string; clock_id: string | null }>(sql`
+        select account_id, clock_id from account_states
         where plan_code = any(${textArray(plans)}) and not (state = any(${textArray(ended)}))
         order by account_id`);
       const id = ids.next('disc');
@@ -1316,6 +1392,22 @@ export function makeAccountLife(deps: {
         })),
       );
       const data = { discontinuation: id, feature: input.feature, effectiveOn: input.effectiveOn, lastDay };
+      await db.q.execute(sql`
+        insert into discontinuations (id, feature, effective_on, time_zone, announced_at, clause, notified, actor)
+        values (${id}, ${input.feature}, ${input.effectiveOn}, ${tz}, ${now.toISOString()}, ${because},
+                ${accountIds.length}, ${input.actor})`);
+      const effectiveAt = startOfDay(input.effectiveOn, tz);
+      await dueWork.schedule(
+        accounts.map((a) => ({
+          accountId: a.account_id,
+          kind: FEATURE_DISCONTINUED,
+          ref: id,
+          dueAt: effectiveAt,
+          clockId: a.clock_id,
+        })),
+      );
+      // Entitlements cached before the announcement learn the day the feature leaves.
+      await lifecycle.announceChanged(accountIds);
       await eventLog.append([
         {
           chainId: 'operator',
@@ -1338,6 +1430,48 @@ export function makeAccountLife(deps: {
       return { id, effectiveOn: input.effectiveOn, lastDay, notified: accountIds.length };
     });
   }
+
+  /** Every announced discontinuation, by day (a small table, read when entitlements are computed). */
+  async function discontinuations(): Promise<Discontinuation[]> {
+    const rows = await db.rows<Record<string, unknown>>(sql`
+      select id, feature, effective_on, time_zone from discontinuations order by effective_on, id`);
+    return rows.map((r) => ({
+      id: r.id as string,
+      feature: (r.feature as string | null) ?? null,
+      effectiveOn: localDay(r.effective_on),
+      timeZone: r.time_zone as string,
+    }));
+  }
+
+  // The day a discontinuation takes effect: each account it was announced to records that the feature left
+  // its entitlements (which stop carrying it from that instant on their own) and caches drop it.
+  dueWork.register({
+    kind: FEATURE_DISCONTINUED,
+    handle: async (items) => {
+      const byId = new Map((await discontinuations()).map((d) => [d.id, d]));
+      const lives = new Map(
+        (await lifecycle.load(items.map((i) => i.accountId))).map((r) => [r.accountId, r]),
+      );
+      const events = items.flatMap((item) => {
+        const d = item.ref ? byId.get(item.ref) : undefined;
+        const life = lives.get(item.accountId);
+        if (!d || !life) return [];
+        return [
+          {
+            chainId: item.accountId,
+            type: 'account.feature_discontinued',
+            clause: policyOf(life.policyVersionId).termination.clauses.discontinuation,
+            actor: 'system',
+            cause: `due:${FEATURE_DISCONTINUED}`,
+            occurredAt: item.firedAt,
+            data: { discontinuation: d.id, feature: d.feature, effectiveOn: d.effectiveOn },
+          },
+        ];
+      });
+      await eventLog.append(events);
+      await lifecycle.announceChanged(items.map((i) => i.accountId));
+    },
+  });
 
   // ---------------------------------------------------------------------------------------------------
   // Rows
@@ -1401,6 +1535,8 @@ export function makeAccountLife(deps: {
     confirmDeletion,
     deleteOnErasure,
     announceDiscontinuation,
+    discontinuations,
+    sendCharge,
   };
 }
 

@@ -14,6 +14,7 @@ export {
 } from './add-ons.ts';
 export { makePlanChanges, type PlanChanges } from './change-plan.ts';
 export { decideCancellation, decideRestore, decideSuspension, endedStates } from './contract-rules.ts';
+export { type ContractInForce, contractsInForce } from './contracts-in-force.ts';
 export {
   ACCOUNT_CHANGED,
   ACCOUNT_PURGED_EVENT,

@@ -68,6 +68,16 @@ const codes = defineErrors({
     en: 'There is no feature {feature}.',
     pl: 'Nie ma funkcji {feature}.',
   },
+  'lifecycle.access_ended': {
+    status: 403,
+    en: 'The account is {state}: only restoring, renewing, paying and exporting its data are open.',
+    pl: 'Konto jest w stanie {state}: dostępne jest tylko przywrócenie, odnowienie, płatność i eksport danych.',
+  },
+  'lifecycle.export_unavailable': {
+    status: 409,
+    en: 'The account can no longer export its data (state {state}).',
+    pl: 'Eksport danych tego konta nie jest już możliwy (stan {state}).',
+  },
   'lifecycle.termination_not_allowed': {
     status: 409,
     en: 'The account may not be terminated for non-payment yet: {reason}.',
@@ -92,4 +102,6 @@ export const lifecycleErrors = {
   discontinuation_too_soon: codes['lifecycle.discontinuation_too_soon'],
   no_cancellation: codes['lifecycle.no_cancellation'],
   unknown_feature: codes['lifecycle.unknown_feature'],
+  access_ended: codes['lifecycle.access_ended'],
+  export_unavailable: codes['lifecycle.export_unavailable'],
 };

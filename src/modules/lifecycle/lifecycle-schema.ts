@@ -1,4 +1,4 @@
-import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgSequence, pgTable, text } from 'drizzle-orm/pg-core';
 import { instant, localDay } from '../../platform/db/columns.ts';
 
 const day = localDay;
@@ -125,6 +125,42 @@ export const deletionRequests = pgTable('deletion_requests', {
   requestedAt: instant('requested_at').notNull(),
   expiresAt: instant('expires_at').notNull(),
   confirmedAt: instant('confirmed_at'),
+  actor: text('actor').notNull(),
+});
+
+/**
+ * The latest lifecycle row of each account (its `account_states` row as JSON), stamped with a number from
+ * `account_state_journal_seq` each time it is written. Restoring a backup re-applies every entry numbered
+ * after the backup's highest (from the live database and from newer backups), so a state reached after the
+ * backup was taken (an ended contract, a purge, a deletion) never rolls back (see ARCHITECTURE.md, Backups).
+ */
+export const accountStateJournalSeq = pgSequence('account_state_journal_seq');
+
+export const accountStateJournal = pgTable(
+  'account_state_journal',
+  {
+    accountId: text('account_id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** The `account_states` row as written (ids, states, dates; no personal data). */
+    row: jsonb('row').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('account_state_journal_seq_idx').on(t.seq)],
+);
+
+/**
+ * A discontinuation of a feature (or, with `feature` null, of every feature of the service) the operator
+ * announced (QU-LIF-10): the feature leaves every account's entitlements at local midnight of `effectiveOn`,
+ * not a day earlier; export stays available through the day before.
+ */
+export const discontinuations = pgTable('discontinuations', {
+  id: text('id').primaryKey(),
+  feature: text('feature'),
+  effectiveOn: day('effective_on').notNull(),
+  /** The time zone `effectiveOn` is a day of (the policy's when announced). */
+  timeZone: text('time_zone').notNull(),
+  announcedAt: instant('announced_at').notNull(),
+  clause: text('clause'),
+  notified: integer('notified').notNull(),
   actor: text('actor').notNull(),
 });
 

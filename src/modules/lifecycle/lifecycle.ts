@@ -98,6 +98,9 @@ export type LifeRow = {
 
 export type Lifecycle = ReturnType<typeof makeLifecycle>;
 
+/** An account's lifecycle row as journalled (see `account_state_journal`). */
+export type StateJournalEntry = { accountId: string; seq: number; row: Record<string, unknown> };
+
 export function makeLifecycle(deps: {
   db: Database;
   eventLog: EventLog;
@@ -153,6 +156,7 @@ export function makeLifecycle(deps: {
                                   trial_ends_at, free_ends_at, changed_at)
       values (${row.accountId}, ${row.policyVersionId}, ${row.clockId}, ${row.state}, ${row.planCode},
               ${iso(row.stateSince)}, ${iso(row.trialEndsAt)}, ${iso(row.freeEndsAt)}, ${iso(row.changedAt)})`);
+    await journalStates([row.accountId]);
     await eventLog.append([
       {
         chainId: row.accountId,
@@ -408,6 +412,8 @@ export function makeLifecycle(deps: {
    * answered from the stale entry), the others by NOTIFY, which is delivered on commit.
    */
   async function announceChanged(accountIds: readonly string[]): Promise<void> {
+    // Whatever changed the account, its lifecycle row as it now is goes to the state journal (restores).
+    await journalStates(accountIds);
     if (deps.onChanged) {
       const ids = [...accountIds];
       db.afterCommit(() => deps.onChanged?.(ids));
@@ -526,12 +532,133 @@ export function makeLifecycle(deps: {
     },
   });
 
+  /**
+   * Copies the accounts' `account_states` rows, as they are in this transaction, into the state journal
+   * with a fresh number each (one statement). Every writer of `account_states` ends with `announceChanged`
+   * (or `start`), which calls this, so the journal always holds each account's latest row.
+   */
+  async function journalStates(accountIds: readonly string[]): Promise<void> {
+    if (accountIds.length === 0) return;
+    await db.q.execute(sql`
+      insert into account_state_journal (account_id, seq, row)
+      select s.account_id, nextval('account_state_journal_seq'), to_jsonb(s)
+      from account_states s where s.account_id = any(${textArray([...new Set(accountIds)])})
+      order by s.account_id
+      on conflict (account_id) do update set seq = excluded.seq, row = excluded.row`);
+  }
+
+  /** The highest number in the state journal (a restored backup's mark), 0 when empty. */
+  async function stateJournalHead(): Promise<number> {
+    const [r] = await db.rows<{ seq: string | number | null }>(
+      sql`select max(seq) as seq from account_state_journal`,
+    );
+    return r?.seq === null || r?.seq === undefined ? 0 : Number(r.seq);
+  }
+
+  /** The state journal's entries numbered after `afterSeq`. */
+  async function stateJournalSince(afterSeq: number): Promise<StateJournalEntry[]> {
+    const rows = await db.rows<{ account_id: string; seq: string | number; row: Record<string, unknown> }>(
+      sql`select account_id, seq, row from account_state_journal where seq > ${afterSeq} order by seq`,
+    );
+    return rows.map((r) => ({ accountId: r.account_id, seq: Number(r.seq), row: r.row }));
+  }
+
+  /**
+   * After a backup was loaded (inside the restore's transaction): puts back the lifecycle row of each account
+   * that changed after the backup was taken, as the journal last recorded it (the newest entry per account
+   * wins), so no account comes back alive, un-ended or un-purged. Accounts the backup does not hold (made
+   * after it) stay absent. Each re-applied account gets an `account.state_reapplied` event (which also puts
+   * it on the retention engine's review), its restore window's end back on the calendar, and its caches
+   * dropped. Returns the accounts re-applied.
+   */
+  async function reapplyStates(
+    entries: readonly StateJournalEntry[],
+    at: Date,
+    cause: string,
+  ): Promise<string[]> {
+    const newest = new Map<string, StateJournalEntry>();
+    for (const e of entries) {
+      const seen = newest.get(e.accountId);
+      if (!seen || e.seq > seen.seq) newest.set(e.accountId, e);
+    }
+    if (newest.size === 0) return [];
+    const before = new Map((await load([...newest.keys()], true)).map((r) => [r.accountId, r]));
+    const apply = [...newest.values()].filter((e) => before.has(e.accountId));
+    if (apply.length > 0) {
+      const ids = apply.map((e) => e.accountId);
+      await db.q.execute(sql`delete from account_states where account_id = any(${textArray(ids)})`);
+      await db.q.execute(sql`
+        insert into account_states
+        select * from jsonb_populate_recordset(null::account_states, ${jsonRows(apply.map((e) => e.row))})`);
+    }
+    // The journal itself as it was, numbered as it was, so a later restore of this state reads it back.
+    await db.q.execute(sql`
+      insert into account_state_journal (account_id, seq, row)
+      select "accountId", seq, row from jsonb_to_recordset(${jsonRows([...newest.values()])})
+        as x("accountId" text, seq bigint, row jsonb)
+      on conflict (account_id) do update set seq = excluded.seq, row = excluded.row
+      where account_state_journal.seq < excluded.seq`);
+    await db.q.execute(sql`
+      select setval('account_state_journal_seq', greatest(
+        (select coalesce(max(seq), 1) from account_state_journal),
+        (select last_value from account_state_journal_seq)))`);
+    const after = await load(
+      apply.map((e) => e.accountId),
+      false,
+    );
+    await eventLog.append(
+      after.map((r) => ({
+        chainId: r.accountId,
+        type: 'account.state_reapplied',
+        clause: null,
+        actor: 'system',
+        cause,
+        occurredAt: at,
+        data: {
+          from: before.get(r.accountId)!.state,
+          to: r.state,
+          contractEndedAt: r.contractEndedAt?.toISOString() ?? null,
+        },
+      })),
+    );
+    await dueWork.schedule(
+      after
+        .filter((r) => (r.state === 'liquidated' || r.state === 'terminated') && r.restorableUntil)
+        .map((r) => ({
+          accountId: r.accountId,
+          kind: RESTORE_WINDOW_END,
+          dueAt: r.restorableUntil!,
+          clockId: r.clockId,
+        })),
+    );
+    const ids = after.map((r) => r.accountId);
+    if (deps.onChanged) db.afterCommit(() => deps.onChanged?.(ids));
+    const payloads: string[] = [];
+    for (let i = 0; i < ids.length; i += 200) payloads.push(ids.slice(i, i + 200).join(','));
+    if (payloads.length > 0)
+      await db.q.execute(
+        sql`select pg_notify(${ACCOUNT_CHANGED}, p) from unnest(${textArray(payloads)}) as p`,
+      );
+    return ids;
+  }
+
   async function entitlements(accountId: string): Promise<{ row: LifeRow; entitlements: Entitlements }> {
     const row = await get(accountId);
     return { row, entitlements: entitlementsOf(policyOf(row.policyVersionId), row) };
   }
 
-  return { start, get, load, entitlements, announceChanged, applyTransitions, onLifeFacts };
+  return {
+    start,
+    get,
+    load,
+    entitlements,
+    announceChanged,
+    applyTransitions,
+    onLifeFacts,
+    stateJournalHead,
+    stateJournalSince,
+    reapplyStates,
+  };
 }
 
 function planName(policy: Policy, code: string, locale: 'pl' | 'en'): string {

@@ -102,6 +102,11 @@ const codes = defineErrors({
     en: 'An outage must end after it starts and not in the future.',
     pl: 'Niedostępność musi kończyć się po jej rozpoczęciu i nie w przyszłości.',
   },
+  'lifecycle.provider_notice_not_allowed': {
+    status: 409,
+    en: 'The terms do not let the provider terminate this contract by notice without cause.',
+    pl: 'Regulamin nie pozwala dostawcy wypowiedzieć tej umowy bez podania przyczyny.',
+  },
   'lifecycle.unknown_function': {
     status: 422,
     en: 'Function {function} is not one the terms watch for a material defect: {allowed}.',
@@ -117,6 +122,7 @@ export const operatorActionErrors = {
   clarification_window_open: codes['lifecycle.clarification_window_open'],
   account_closed: codes['lifecycle.account_closed'],
   termination_pending: codes['lifecycle.termination_pending'],
+  provider_notice_not_allowed: codes['lifecycle.provider_notice_not_allowed'],
   resource_not_restrictable: codes['lifecycle.resource_not_restrictable'],
   action_not_found: codes['lifecycle.action_not_found'],
   action_not_liftable: codes['lifecycle.action_not_liftable'],

@@ -50,6 +50,15 @@ const ActionBody = z.discriminatedUnion('action', [
     /** A proven delivery of the notice, where the ground takes effect on delivery (QU-LIF-06). */
     deliveredAt: Instant.optional(),
   }),
+  /** The provider's notice without cause on a paid plan, where the terms allow it (QU-LIF-05). */
+  z.strictObject({
+    action: z.literal('notice'),
+    reason: Reason,
+    evidence: Evidence,
+    staffId: StaffId,
+    /** A proven delivery of the notice; else the day the terms deem it delivered. */
+    deliveredAt: Instant.optional(),
+  }),
 ]);
 
 function actionJson(a: OperatorActionRow) {
@@ -135,7 +144,7 @@ export function registerOperatorActionRoutes(
       schema: {
         tags,
         summary:
-          'Restrict, block or terminate an account on a ground from the terms (CM-LIF-15..18, QU-LIF-04/06, BK-LIF-03/04)',
+          'Restrict, block or terminate an account on a ground from the terms (CM-LIF-15..18, QU-LIF-04/06, BK-LIF-03/04), or give the provider’s notice (QU-LIF-05)',
         params: AccountParams,
         body: ActionBody,
       },
@@ -144,6 +153,17 @@ export function registerOperatorActionRoutes(
       idempotent(request, reply, async () => {
         const body = request.body;
         const actor = actorOf(request, body.staffId);
+        if (body.action === 'notice') {
+          const { action, lastDay } = await operatorActions.giveNotice({
+            accountId: request.params.accountId,
+            reason: body.reason,
+            evidence: body.evidence,
+            actor,
+            deliveredAt: body.deliveredAt ? new Date(body.deliveredAt) : undefined,
+          });
+          reply.code(201);
+          return { action: actionJson(action), lastDay, refunds: [] };
+        }
         const common = {
           accountId: request.params.accountId,
           ground: body.ground,

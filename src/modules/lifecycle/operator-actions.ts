@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
-import { localDateOf } from '../../platform/calendar.ts';
+import { addDays, localDateOf, startOfDay } from '../../platform/calendar.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { DueItem, DueWork } from '../../platform/due-work/due-work.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -399,6 +399,110 @@ export function makeOperatorActions(deps: OperatorActionsDeps) {
   }
 
   /**
+   * The provider terminates a paid contract by notice without cause where the terms allow it
+   * (`termination.providerWithoutCause: with_notice`; QU-LIF-05, art. 12.1–12.2). The notice is delivered on
+   * the proven day `deliveredAt` (not after now), else on the day the terms deem it delivered
+   * (`notifications.deemedDeliveryDays` after sending, art. 11.1: emailed 2026-05-17 → 2026-05-20). The
+   * contract's last day is the last day of the billing period it was delivered in, but at least
+   * `providerNoticeMinDays` after delivery (→ 2026-06-19); billing stops the renewal and invoices the started
+   * last period pro rata (June 19/30, `endAfterProviderNotice`). A trial or free contract ends on delivery
+   * (QU-LIF-07). The action (`terminate`, ground `provider_notice`, the policy's `providerNotice` clause) is
+   * recorded with `operator.termination_given`, the customer gets the notice, and the termination applies at
+   * the start of the day after the last day. One transaction.
+   */
+  async function giveNotice(input: {
+    accountId: string;
+    reason: string;
+    evidence: string[];
+    actor: string;
+    deliveredAt?: Date | undefined;
+  }): Promise<{ action: OperatorActionRow; lastDay: string }> {
+    return db.transaction(async () => {
+      const life = await lockedLife(input.accountId);
+      const policy = policyOf(life.policyVersionId);
+      const now = await deps.timeOf(life.clockId);
+      const tz = policy.locale.timeZone;
+      if (policy.termination.providerWithoutCause !== 'with_notice')
+        throw new AppError(operatorActionErrors.provider_notice_not_allowed);
+      if (isClosed(life.state))
+        throw new AppError(operatorActionErrors.account_closed, { details: { state: life.state } });
+      const pending = (await inForce([input.accountId])).find(
+        (a) => a.action === 'terminate' && a.status === 'pending',
+      );
+      if (pending)
+        throw new AppError(operatorActionErrors.termination_pending, {
+          details: { effectiveAt: pending.effectiveAt?.toISOString() ?? '' },
+        });
+      if (input.deliveredAt && input.deliveredAt.getTime() > now.getTime())
+        throw new AppError(operatorActionErrors.delivery_invalid, {
+          details: { deliveredAt: input.deliveredAt.toISOString() },
+        });
+      const today = localDateOf(now, tz);
+      const deliveredOn = input.deliveredAt
+        ? localDateOf(input.deliveredAt, tz)
+        : addDays(today, policy.notifications.deemedDeliveryDays ?? 0);
+      const clause = policy.termination.clauses.providerNotice ?? policy.termination.clauses.customerPaid;
+      const actionId = ids.next('opa');
+      const ended = await deps.billing.endAfterProviderNotice?.({
+        accountId: input.accountId,
+        deliveredOn,
+        minDays: policy.termination.providerNoticeMinDays ?? 0,
+        clause,
+        at: now,
+        actor: input.actor,
+        cause: `operator_action:${actionId}`,
+      });
+      // Without a paid subscription (trial, free: QU-LIF-07) the contract ends on delivery.
+      const lastDay = ended?.lastDay ?? addDays(deliveredOn, -1);
+      const effectiveAt = startOfDay(addDays(lastDay, 1), tz);
+      const action = await insertAction({
+        id: actionId,
+        accountId: input.accountId,
+        action: 'terminate',
+        ground: 'provider_notice',
+        clause: clause ?? 'provider_notice',
+        reason: input.reason,
+        evidence: input.evidence,
+        actor: input.actor,
+        status: 'pending',
+        effectiveAt,
+        effectiveBasis: 'notice_period',
+        createdAt: now,
+      });
+      await eventLog.append([
+        actionEvent(action, 'operator.termination_given', now, {
+          effectiveAt: effectiveAt.toISOString(),
+          basis: input.deliveredAt ? 'proven_delivery' : 'deemed_delivery',
+          deliveredOn,
+          lastDay,
+          refundReason: null,
+        }),
+      ]);
+      await dueWork.schedule([
+        {
+          accountId: input.accountId,
+          kind: OPERATOR_TERMINATION,
+          ref: action.id,
+          dueAt: effectiveAt.getTime() > now.getTime() ? effectiveAt : now,
+          clockId: life.clockId,
+        },
+      ]);
+      await notify(
+        life,
+        now,
+        action.clause,
+        () => ({
+          template: 'lifecycle.termination_notice',
+          // The contract's last day (2026-06-19): the customer may use the account through it.
+          params: { ground: action.ground, reason: input.reason, effectiveOn: ended ? lastDay : deliveredOn },
+        }),
+        `lifecycle.termination_notice:${action.id}`,
+      );
+      return { action, lastDay };
+    });
+  }
+
+  /**
    * The contract ends at `at` because of `action`: the account becomes `terminated` (no access), its
    * subscription ends (nothing renews or is charged again), the unused prepaid period is refunded where the
    * ground gives a refund (from the effective day, that day counted as unused: CM-LIF-17, BK-LIF-04), the
@@ -416,8 +520,10 @@ export function makeOperatorActions(deps: OperatorActionsDeps) {
     const tz = policy.locale.timeZone;
     const ground = policy.operatorActions.grounds.find(
       (g) => g.action === 'terminate' && g.code === action.ground,
-    ) as OperatorGround;
-    const terms = ground.termination!;
+    ) as OperatorGround | undefined;
+    // The provider's notice without cause (QU-LIF-05) is no ground of the list: its last period was billed
+    // pro rata, so nothing is refunded and nobody is refused service.
+    const terms = ground?.termination ?? { refundReason: null, refuseFutureService: false };
     const effectiveOn = localDateOf(at, tz);
     const cause = `operator_action:${action.id}`;
     await db.q.execute(sql`
@@ -610,7 +716,7 @@ export function makeOperatorActions(deps: OperatorActionsDeps) {
     return rows.map((r) => r.ground);
   }
 
-  return { restrict, block, lift, terminate, list, restrictionsInForce, refusalsMatching };
+  return { restrict, block, lift, terminate, giveNotice, list, restrictionsInForce, refusalsMatching };
 }
 
 function targetText(

@@ -44,6 +44,19 @@ export type BillingForLifecycle = {
     cause: string;
     actor: string;
   }): Promise<unknown>;
+  /**
+   * A provider's notice on a paid plan (QU-LIF-05): the contract's last day from the billing period and the
+   * notice's minimum, no renewal after it, the last period invoiced pro rata. Null without a live subscription.
+   */
+  endAfterProviderNotice?(input: {
+    accountId: string;
+    deliveredOn: LocalDate;
+    minDays: number;
+    clause: string | null;
+    at: Date;
+    actor: string;
+    cause: string;
+  }): Promise<{ lastDay: LocalDate } | null>;
 };
 
 /**

@@ -41,6 +41,16 @@ const DAY_MS = 86_400_000;
 
 export type Backups = ReturnType<typeof makeBackups>;
 
+/** An account's lifecycle row as the lifecycle module journals it (`account_state_journal`). */
+export type StateJournalEntry = { accountId: string; seq: number; row: Record<string, unknown> };
+
+/** The lifecycle module's state journal, given at wiring time (a restore must not roll states back). */
+export type LifeStateJournal = {
+  stateJournalHead: () => Promise<number>;
+  stateJournalSince: (afterSeq: number) => Promise<StateJournalEntry[]>;
+  reapplyStates: (entries: readonly StateJournalEntry[], at: Date, cause: string) => Promise<string[]>;
+};
+
 /**
  * Encrypted backups of the whole system of record (a logical dump, AES-256-GCM; see
  * src/platform/backup) with the policy's backup window, and restores that never bring purged data back.
@@ -69,6 +79,12 @@ export function makeBackups(deps: {
    */
   dueWork?: DueWork;
   notifications?: Notifications;
+  /**
+   * Given (by the application), a restore also re-applies each account's lifecycle row as last journalled
+   * after the backup (from the live database and from newer backups): an account that ended, was deleted or
+   * was purged after the backup was taken does not come back alive.
+   */
+  lifeStates?: LifeStateJournal;
 }) {
   const { db, clock } = deps;
 
@@ -178,17 +194,35 @@ export function makeBackups(deps: {
     return found;
   }
 
-  /** Deletion journal entries a backup holds after `afterSeq` (to re-apply when restoring an older one). */
-  async function journalIn(path: string, afterSeq: number): Promise<JournalEntry[]> {
+  /**
+   * Deletion journal entries a backup holds after `afterSeq` (to re-apply when restoring an older one), and
+   * the lifecycle state journal it holds (all of it; the caller keeps what is newer than its mark).
+   */
+  async function journalsIn(
+    path: string,
+    afterSeq: number,
+  ): Promise<{ deletions: JournalEntry[]; states: StateJournalEntry[] }> {
     const out: JournalEntry[] = [];
-    let inJournal = false;
+    const states: StateJournalEntry[] = [];
+    let table: string | null = null;
+    let seen = 0;
     for await (const line of linesOf(path)) {
       if (line.startsWith('#')) {
-        if (inJournal) break;
-        inJournal = line === '#table retention_journal';
+        if (table === 'retention_journal' || table === 'account_state_journal') seen += 1;
+        if (seen === 2) break;
+        table = line.startsWith('#table ') ? line.slice('#table '.length) : null;
         continue;
       }
-      if (!inJournal) continue;
+      if (table === 'account_state_journal') {
+        const r = JSON.parse(line) as Record<string, unknown>;
+        states.push({
+          accountId: r.account_id as string,
+          seq: Number(r.seq),
+          row: r.row as Record<string, unknown>,
+        });
+        continue;
+      }
+      if (table !== 'retention_journal') continue;
       const r = JSON.parse(line) as Record<string, unknown>;
       const seq = Number(r.seq);
       if (seq <= afterSeq) continue;
@@ -205,7 +239,7 @@ export function makeBackups(deps: {
         recordedAt: new Date(r.recorded_at as string),
       });
     }
-    return out;
+    return { deletions: out, states };
   }
 
   /**
@@ -214,7 +248,7 @@ export function makeBackups(deps: {
    */
   async function restore(
     file: string,
-  ): Promise<{ file: string; tables: number; rows: number; replayed: number }> {
+  ): Promise<{ file: string; tables: number; rows: number; replayed: number; statesReapplied: number }> {
     requireKey();
     const backup = await find(file);
     const header = await readBackupFileHeader(backup.path);
@@ -226,14 +260,33 @@ export function makeBackups(deps: {
     // Deletions since the backup: from the live database and from every newer backup (the live one may be gone).
     const entries = new Map<number, JournalEntry>();
     for (const e of await deps.retention.journalSince(header.journalSeq)) entries.set(e.seq, e);
-    for (const newer of (await list()).filter((b) => b.journalSeq > header.journalSeq))
-      for (const e of await journalIn(newer.path, header.journalSeq)) entries.set(e.seq, e);
+    // Lifecycle states likewise: the live journal and newer backups' (kept above the backup's mark below).
+    const states: StateJournalEntry[] = deps.lifeStates ? await deps.lifeStates.stateJournalSince(0) : [];
+    for (const newer of (await list()).filter(
+      (b) =>
+        b.file !== backup.file &&
+        (b.journalSeq > header.journalSeq ||
+          (deps.lifeStates && b.createdAt.getTime() >= backup.createdAt.getTime())),
+    )) {
+      const found = await journalsIn(newer.path, header.journalSeq);
+      for (const e of found.deletions) entries.set(e.seq, e);
+      if (deps.lifeStates) states.push(...found.states);
+    }
     const journal = [...entries.values()].sort((a, b) => a.seq - b.seq);
     const timeZone = deps.policy().locale.timeZone;
     const at = clock.now();
     return db.transaction(async () => {
       const loaded = await loadDatabase(db, linesOf(backup.path));
       const replayed = await deps.retention.replayJournal(journal, () => timeZone);
+      let reapplied: string[] = [];
+      if (deps.lifeStates) {
+        const mark = await deps.lifeStates.stateJournalHead();
+        reapplied = await deps.lifeStates.reapplyStates(
+          states.filter((e) => e.seq > mark),
+          at,
+          `backup:${backup.file}`,
+        );
+      }
       await deps.eventLog.append([
         {
           chainId: 'operator',
@@ -245,10 +298,17 @@ export function makeBackups(deps: {
             backupCreatedAt: backup.createdAt.toISOString(),
             deletionsReapplied: journal.length,
             rowsErasedAgain: replayed,
+            statesReapplied: reapplied.length,
           },
         },
       ]);
-      return { file: backup.file, tables: loaded.tables, rows: loaded.rows, replayed: journal.length };
+      return {
+        file: backup.file,
+        tables: loaded.tables,
+        rows: loaded.rows,
+        replayed: journal.length,
+        statesReapplied: reapplied.length,
+      };
     });
   }
 
