@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.ts';
+import { PRODUCT_SCOPES } from '../src/platform/http/operator-scopes.ts';
 import { loadPreset } from '../src/policy/index.ts';
 import { aRegistration } from '../test/helpers/app.ts';
 
@@ -111,7 +112,7 @@ export async function benchEntitlements(options: {
     });
     if (registered.status !== 201) throw new Error(`registration failed: ${await registered.text()}`);
     const { accountId } = (await registered.json()) as { accountId: string };
-    const { key } = await app.accounts.createApiKey({ name: 'bench' });
+    const { key } = await app.accounts.createApiKey({ name: 'bench', scopes: PRODUCT_SCOPES });
     const headers = { authorization: `Bearer ${key}` };
     const entitlementsUrl = `${appUrl}/v1/accounts/${accountId}/entitlements`;
     const probe = await fetch(entitlementsUrl, { headers });

@@ -1,3 +1,4 @@
+CREATE SEQUENCE "public"."account_state_journal_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE TABLE "acceptances" (
 	"id" text PRIMARY KEY NOT NULL,
 	"account_id" text NOT NULL,
@@ -45,9 +46,18 @@ CREATE TABLE "api_keys" (
 	"key_hash" text NOT NULL,
 	"name" text NOT NULL,
 	"scope" text NOT NULL,
+	"scopes" text[] NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL,
 	"revoked_at" timestamp (3) with time zone,
 	CONSTRAINT "api_keys_key_hash_unique" UNIQUE("key_hash")
+);
+--> statement-breakpoint
+CREATE TABLE "public_profiles" (
+	"account_id" text PRIMARY KEY NOT NULL,
+	"visible" boolean NOT NULL,
+	"hidden_parts" text[] NOT NULL,
+	"changed_at" timestamp (3) with time zone NOT NULL,
+	"changed_by" text NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "registration_reviews" (
@@ -257,6 +267,9 @@ CREATE TABLE "refunds" (
 	"sent_at" timestamp (3) with time zone,
 	"idempotency_key" text NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp (3) with time zone,
+	"last_error" text,
 	CONSTRAINT "refunds_idempotency_key_unique" UNIQUE("idempotency_key")
 );
 --> statement-breakpoint
@@ -416,12 +429,41 @@ CREATE TABLE "entrusted_activity" (
 	CONSTRAINT "entrusted_activity_account_id_contact_id_id_pk" PRIMARY KEY("account_id","contact_id","id")
 );
 --> statement-breakpoint
+CREATE TABLE "entrusted_agreements" (
+	"account_id" text PRIMARY KEY NOT NULL,
+	"concluded_at" timestamp (3) with time zone NOT NULL,
+	"deletion_certified_at" timestamp (3) with time zone,
+	"certified_by" text,
+	"certificate" jsonb,
+	"created_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "entrusted_audits" (
 	"id" text PRIMARY KEY NOT NULL,
 	"account_id" text NOT NULL,
 	"requested_at" timestamp (3) with time zone NOT NULL,
 	"audit_date" text NOT NULL,
 	"requested_by" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "entrusted_authorised_persons" (
+	"account_id" text NOT NULL,
+	"person" text NOT NULL,
+	"added_at" timestamp (3) with time zone NOT NULL,
+	"added_by" text NOT NULL,
+	CONSTRAINT "entrusted_authorised_persons_account_id_person_pk" PRIMARY KEY("account_id","person")
+);
+--> statement-breakpoint
+CREATE TABLE "entrusted_compliance_notices" (
+	"account_id" text NOT NULL,
+	"id" text NOT NULL,
+	"finding" text NOT NULL,
+	"instruction_id" text,
+	"found_at" timestamp (3) with time zone NOT NULL,
+	"notified_at" timestamp (3) with time zone NOT NULL,
+	"recipients" integer NOT NULL,
+	"recorded_by" text NOT NULL,
+	CONSTRAINT "entrusted_compliance_notices_account_id_id_pk" PRIMARY KEY("account_id","id")
 );
 --> statement-breakpoint
 CREATE TABLE "entrusted_contacts" (
@@ -455,6 +497,10 @@ CREATE TABLE "entrusted_contacts" (
 	"private_country" text,
 	"custom" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"support_consent_at" timestamp (3) with time zone,
+	"basis" text,
+	"consent_expires_on" date,
+	"objected_on" date,
+	"restricted_on" date,
 	"csv_line" text GENERATED ALWAYS AS (coalesce(case when title ~ '[",\r\n]' then '"' || replace(title, '"', '""') || '"' else title end, '') || ',' || coalesce(case when gender ~ '[",\r\n]' then '"' || replace(gender, '"', '""') || '"' else gender end, '') || ',' || coalesce(case when first_name ~ '[",\r\n]' then '"' || replace(first_name, '"', '""') || '"' else first_name end, '') || ',' || coalesce(case when middle_name ~ '[",\r\n]' then '"' || replace(middle_name, '"', '""') || '"' else middle_name end, '') || ',' || coalesce(case when last_name ~ '[",\r\n]' then '"' || replace(last_name, '"', '""') || '"' else last_name end, '') || ',' || coalesce(case when position ~ '[",\r\n]' then '"' || replace(position, '"', '""') || '"' else position end, '') || ',' || coalesce(case when birth_date ~ '[",\r\n]' then '"' || replace(birth_date, '"', '""') || '"' else birth_date end, '') || ',' || coalesce(case when birth_place ~ '[",\r\n]' then '"' || replace(birth_place, '"', '""') || '"' else birth_place end, '') || ',' || coalesce(case when name_day ~ '[",\r\n]' then '"' || replace(name_day, '"', '""') || '"' else name_day end, '') || ',' || coalesce(case when contact_source ~ '[",\r\n]' then '"' || replace(contact_source, '"', '""') || '"' else contact_source end, '') || ',' || coalesce(case when referrer_name ~ '[",\r\n]' then '"' || replace(referrer_name, '"', '""') || '"' else referrer_name end, '') || ',' || coalesce(case when company ~ '[",\r\n]' then '"' || replace(company, '"', '""') || '"' else company end, '') || ',' || coalesce(case when email ~ '[",\r\n]' then '"' || replace(email, '"', '""') || '"' else email end, '') || ',' || coalesce(case when website ~ '[",\r\n]' then '"' || replace(website, '"', '""') || '"' else website end, '') || ',' || coalesce(case when phone ~ '[",\r\n]' then '"' || replace(phone, '"', '""') || '"' else phone end, '') || ',' || coalesce(case when work_street ~ '[",\r\n]' then '"' || replace(work_street, '"', '""') || '"' else work_street end, '') || ',' || coalesce(case when work_postal_code ~ '[",\r\n]' then '"' || replace(work_postal_code, '"', '""') || '"' else work_postal_code end, '') || ',' || coalesce(case when work_city ~ '[",\r\n]' then '"' || replace(work_city, '"', '""') || '"' else work_city end, '') || ',' || coalesce(case when work_region ~ '[",\r\n]' then '"' || replace(work_region, '"', '""') || '"' else work_region end, '') || ',' || coalesce(case when work_country ~ '[",\r\n]' then '"' || replace(work_country, '"', '""') || '"' else work_country end, '') || ',' || coalesce(case when private_street ~ '[",\r\n]' then '"' || replace(private_street, '"', '""') || '"' else private_street end, '') || ',' || coalesce(case when private_postal_code ~ '[",\r\n]' then '"' || replace(private_postal_code, '"', '""') || '"' else private_postal_code end, '') || ',' || coalesce(case when private_city ~ '[",\r\n]' then '"' || replace(private_city, '"', '""') || '"' else private_city end, '') || ',' || coalesce(case when private_region ~ '[",\r\n]' then '"' || replace(private_region, '"', '""') || '"' else private_region end, '') || ',' || coalesce(case when private_country ~ '[",\r\n]' then '"' || replace(private_country, '"', '""') || '"' else private_country end, '')) STORED,
 	"email_norm" text,
 	"first_norm" text,
@@ -473,6 +519,47 @@ CREATE TABLE "entrusted_custom_fields" (
 	CONSTRAINT "entrusted_custom_fields_account_id_key_pk" PRIMARY KEY("account_id","key")
 );
 --> statement-breakpoint
+CREATE TABLE "entrusted_features" (
+	"account_id" text NOT NULL,
+	"feature" text NOT NULL,
+	"enabled" boolean NOT NULL,
+	"changed_at" timestamp (3) with time zone NOT NULL,
+	"changed_by" text NOT NULL,
+	CONSTRAINT "entrusted_features_account_id_feature_pk" PRIMARY KEY("account_id","feature")
+);
+--> statement-breakpoint
+CREATE TABLE "entrusted_forms" (
+	"account_id" text NOT NULL,
+	"id" text NOT NULL,
+	"name" text NOT NULL,
+	"fields" jsonb NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"published_at" timestamp (3) with time zone,
+	CONSTRAINT "entrusted_forms_account_id_id_pk" PRIMARY KEY("account_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "entrusted_instructions" (
+	"account_id" text NOT NULL,
+	"id" text NOT NULL,
+	"channel" text NOT NULL,
+	"sender" text NOT NULL,
+	"extends_purpose" boolean NOT NULL,
+	"summary" text NOT NULL,
+	"received_at" timestamp (3) with time zone NOT NULL,
+	"verdict" text NOT NULL,
+	"executed_at" timestamp (3) with time zone,
+	"recorded_by" text NOT NULL,
+	CONSTRAINT "entrusted_instructions_account_id_id_pk" PRIMARY KEY("account_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "entrusted_profiling_bases" (
+	"account_id" text PRIMARY KEY NOT NULL,
+	"basis" text NOT NULL,
+	"recorded_on" date NOT NULL,
+	"recorded_at" timestamp (3) with time zone NOT NULL,
+	"recorded_by" text NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "entrusted_requests" (
 	"account_id" text NOT NULL,
 	"id" text NOT NULL,
@@ -483,6 +570,28 @@ CREATE TABLE "entrusted_requests" (
 	"activities" integer NOT NULL,
 	"actor" text NOT NULL,
 	CONSTRAINT "entrusted_requests_account_id_id_pk" PRIMARY KEY("account_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "entrusted_sensitive_declarations" (
+	"account_id" text NOT NULL,
+	"id" text NOT NULL,
+	"has_basis" boolean NOT NULL,
+	"measures_sufficient" boolean NOT NULL,
+	"recorded_at" timestamp (3) with time zone NOT NULL,
+	"recorded_by" text NOT NULL,
+	CONSTRAINT "entrusted_sensitive_declarations_account_id_id_pk" PRIMARY KEY("account_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "entrusted_transfers" (
+	"account_id" text NOT NULL,
+	"id" text NOT NULL,
+	"integration" text NOT NULL,
+	"direction" text NOT NULL,
+	"requested_at" timestamp (3) with time zone NOT NULL,
+	"outcome" text NOT NULL,
+	"contacts" integer NOT NULL,
+	"requested_by" text NOT NULL,
+	CONSTRAINT "entrusted_transfers_account_id_id_pk" PRIMARY KEY("account_id","id")
 );
 --> statement-breakpoint
 CREATE TABLE "processing_staff" (
@@ -516,6 +625,12 @@ CREATE TABLE "account_cancellations" (
 	"status" text NOT NULL,
 	"actor" text NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "account_state_journal" (
+	"account_id" text PRIMARY KEY NOT NULL,
+	"seq" bigint NOT NULL,
+	"row" jsonb NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "account_states" (
@@ -552,6 +667,17 @@ CREATE TABLE "deletion_requests" (
 	"requested_at" timestamp (3) with time zone NOT NULL,
 	"expires_at" timestamp (3) with time zone NOT NULL,
 	"confirmed_at" timestamp (3) with time zone,
+	"actor" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "discontinuations" (
+	"id" text PRIMARY KEY NOT NULL,
+	"feature" text,
+	"effective_on" date NOT NULL,
+	"time_zone" text NOT NULL,
+	"announced_at" timestamp (3) with time zone NOT NULL,
+	"clause" text,
+	"notified" integer NOT NULL,
 	"actor" text NOT NULL
 );
 --> statement-breakpoint
@@ -641,6 +767,56 @@ CREATE TABLE "withdrawals" (
 	"refund_due_by" date NOT NULL,
 	"actor" text NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "recruitment_candidates" (
+	"id" text PRIMARY KEY NOT NULL,
+	"recruitment_id" text NOT NULL,
+	"name" text NOT NULL,
+	"email" text NOT NULL,
+	"extra" jsonb NOT NULL,
+	"talent_pool_consent_at" timestamp (3) with time zone,
+	"talent_pool_withdrawn_at" timestamp (3) with time zone,
+	"applied_at" timestamp (3) with time zone NOT NULL,
+	"keep_until" timestamp (3) with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "recruitments" (
+	"id" text PRIMARY KEY NOT NULL,
+	"title" text NOT NULL,
+	"clock_id" text,
+	"opened_at" timestamp (3) with time zone NOT NULL,
+	"closed_at" timestamp (3) with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "dsr_routed_requests" (
+	"id" text PRIMARY KEY NOT NULL,
+	"controller_account_id" text NOT NULL,
+	"clock_id" text,
+	"type" text NOT NULL,
+	"channel" text NOT NULL,
+	"received_at" timestamp (3) with time zone NOT NULL,
+	"received_on" text NOT NULL,
+	"due_on" text NOT NULL,
+	"routed_at" timestamp (3) with time zone NOT NULL,
+	"clause" text,
+	"requester_email" text,
+	"statement" text,
+	"created_by" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "visitor_records" (
+	"id" text PRIMARY KEY NOT NULL,
+	"identifier" text,
+	"cookie" text NOT NULL,
+	"identifier_set_at" timestamp (3) with time zone NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"occurred_at" timestamp (3) with time zone NOT NULL,
+	"data" jsonb NOT NULL,
+	"clock_id" text,
+	"account_id" text,
+	"linked_at" timestamp (3) with time zone,
+	"anonymised_at" timestamp (3) with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "privacy_disclosures" (
@@ -748,6 +924,16 @@ CREATE TABLE "privacy_subjects" (
 	"created_at" timestamp (3) with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "account_integration_switches" (
+	"account_id" text NOT NULL,
+	"integration" text NOT NULL,
+	"at" timestamp (3) with time zone NOT NULL,
+	"seq" integer NOT NULL,
+	"enabled" boolean NOT NULL,
+	"actor" text NOT NULL,
+	CONSTRAINT "account_integration_switches_account_id_integration_seq_pk" PRIMARY KEY("account_id","integration","seq")
+);
+--> statement-breakpoint
 CREATE TABLE "account_integrations" (
 	"account_id" text NOT NULL,
 	"integration" text NOT NULL,
@@ -784,6 +970,21 @@ CREATE TABLE "breaches" (
 	"high_risk" boolean NOT NULL,
 	"recorded_at" timestamp (3) with time zone NOT NULL,
 	"recorded_by" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "recipients" (
+	"id" text PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"kind" text NOT NULL,
+	"purpose_pl" text NOT NULL,
+	"purpose_en" text NOT NULL,
+	"location" text NOT NULL,
+	"integration" text,
+	"transfer_basis" text,
+	"basis_reference" text,
+	"basis_date" date,
+	"added_at" timestamp (3) with time zone NOT NULL,
+	"added_by" text NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "sub_processor_changes" (
@@ -1021,6 +1222,7 @@ CREATE INDEX "entrusted_contacts_first_idx" ON "entrusted_contacts" USING btree 
 CREATE INDEX "entrusted_contacts_phone_idx" ON "entrusted_contacts" USING btree ("account_id","phone_norm" collate "C","id");--> statement-breakpoint
 CREATE INDEX "support_access_grants_account_idx" ON "support_access_grants" USING btree ("account_id","filed_at");--> statement-breakpoint
 CREATE INDEX "account_cancellations_account_idx" ON "account_cancellations" USING btree ("account_id","created_at");--> statement-breakpoint
+CREATE INDEX "account_state_journal_seq_idx" ON "account_state_journal" USING btree ("seq");--> statement-breakpoint
 CREATE INDEX "account_states_state_idx" ON "account_states" USING btree ("state");--> statement-breakpoint
 CREATE INDEX "account_suspensions_account_idx" ON "account_suspensions" USING btree ("account_id","requested_at");--> statement-breakpoint
 CREATE INDEX "restore_requests_status_idx" ON "restore_requests" USING btree ("status","requested_at");--> statement-breakpoint
@@ -1031,6 +1233,10 @@ CREATE INDEX "refund_obligations_account_idx" ON "refund_obligations" USING btre
 CREATE INDEX "refusal_list_tax_id_idx" ON "refusal_list" USING btree ("tax_id");--> statement-breakpoint
 CREATE INDEX "refusal_list_email_idx" ON "refusal_list" USING btree ("email");--> statement-breakpoint
 CREATE UNIQUE INDEX "withdrawals_account_idx" ON "withdrawals" USING btree ("account_id");--> statement-breakpoint
+CREATE INDEX "recruitment_candidates_recruitment_idx" ON "recruitment_candidates" USING btree ("recruitment_id");--> statement-breakpoint
+CREATE INDEX "dsr_routed_controller_idx" ON "dsr_routed_requests" USING btree ("controller_account_id");--> statement-breakpoint
+CREATE INDEX "visitor_records_identifier_idx" ON "visitor_records" USING btree ("identifier");--> statement-breakpoint
+CREATE INDEX "visitor_records_account_idx" ON "visitor_records" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "privacy_disclosures_on_idx" ON "privacy_disclosures" USING btree ("disclosed_on");--> statement-breakpoint
 CREATE INDEX "consent_ledger_subject_idx" ON "consent_ledger" USING btree ("subject_id","id");--> statement-breakpoint
 CREATE INDEX "consent_ledger_account_idx" ON "consent_ledger" USING btree ("account_id");--> statement-breakpoint

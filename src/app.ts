@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { hash, verify } from '@node-rs/argon2';
-import { sql } from 'drizzle-orm';
 import { accountsRetentionHandlers, lastUseOf } from './modules/accounts/accounts-retention.ts';
 import { registerAccountsRoutes } from './modules/accounts/accounts-routes.ts';
 import { makeAccounts } from './modules/accounts/index.ts';
+import { registerPublicProfileRoutes } from './modules/accounts/public-profile-routes.ts';
 import { billingRetentionHandlers, lastPaidDayOf } from './modules/billing/billing-retention.ts';
 import { registerBillingRoutes } from './modules/billing/billing-routes.ts';
 import {
@@ -11,10 +11,12 @@ import {
   decideRefund,
   makeBilling,
   makeKsefClient,
+  makePaypalGateway,
   makeStripeProvider,
   makeTpayGateway,
   makeViesHttpClient,
   type PaymentProvider,
+  type PaypalConfig,
   registerGatewayRoutes,
   type StripeConfig,
   sandboxPaymentProvider,
@@ -28,9 +30,13 @@ import { registerEntrustedRoutes } from './modules/entrusted/entrusted-routes.ts
 import { entrustedRetentionHandler, makeEntrusted } from './modules/entrusted/index.ts';
 import { type AccountLife, makeAccountLife } from './modules/lifecycle/account-life.ts';
 import { registerAccountLifeRoutes } from './modules/lifecycle/account-life-routes.ts';
+import { withoutDiscontinued } from './modules/lifecycle/discontinuation-rules.ts';
 import { makeEntitlementsCache } from './modules/lifecycle/entitlements-cache.ts';
+import { jsonFile, makeAccountExport, textFile } from './modules/lifecycle/export-account.ts';
+import { registerExportRoutes } from './modules/lifecycle/export-routes.ts';
 import {
   ACCOUNT_CHANGED,
+  contractsInForce,
   entitlementsOf,
   entitlementsWithExtras,
   makeLifecycle,
@@ -41,6 +47,7 @@ import { registerLifecycleRoutes } from './modules/lifecycle/lifecycle-routes.ts
 import { makeOperatorActions } from './modules/lifecycle/operator-actions.ts';
 import { registerOperatorActionRoutes } from './modules/lifecycle/operator-actions-routes.ts';
 import { withRestrictions } from './modules/lifecycle/operator-actions-rules.ts';
+import { makeSessionGate } from './modules/lifecycle/session-access.ts';
 import { makeWithdrawals } from './modules/lifecycle/withdrawal.ts';
 import {
   isPermanentMailFailure,
@@ -52,6 +59,7 @@ import {
 import { registerDisclosureRoutes } from './modules/privacy/disclosure-routes.ts';
 import { makeDisclosures } from './modules/privacy/disclosures.ts';
 import { makePrivacy, type Privacy, privacyRetentionHandlers } from './modules/privacy/index.ts';
+import { registerNoticeRoutes } from './modules/privacy/notices-routes.ts';
 import { registerPrivacyRoutes } from './modules/privacy/privacy-routes.ts';
 import { makeProcessors } from './modules/processors/index.ts';
 import { registerProcessorsRoutes } from './modules/processors/processors-routes.ts';
@@ -73,6 +81,7 @@ import { registerEvidenceRoutes } from './platform/evidence/evidence-routes.ts';
 import { makeAuthenticator } from './platform/http/auth.ts';
 import { makeHttpServer } from './platform/http/http-server.ts';
 import { makeIdempotency } from './platform/http/idempotency.ts';
+import { operatorScopeGate } from './platform/http/operator-scopes.ts';
 import { type IdGenerator, makeRandomIds } from './platform/ids.ts';
 import { makeOutbox } from './platform/outbox/outbox.ts';
 import { registerOutboxRoutes } from './platform/outbox/outbox-routes.ts';
@@ -103,7 +112,14 @@ export type AppConfig = {
    * Real payment gateways, secrets from the environment (never the policy): Stripe takes cards (when no
    * `paymentProvider` is given; test clocks keep the sandbox), tpay pays open invoices by link.
    */
-  gateways?: { stripe?: StripeConfig | undefined; tpay?: TpayConfig | undefined } | undefined;
+  gateways?:
+    | {
+        stripe?: StripeConfig | undefined;
+        tpay?: TpayConfig | undefined;
+        /** PayPal redirect payments (MOC-BIL-01); the buyer comes back to `portalUrl`. */
+        paypal?: Omit<PaypalConfig, 'portalUrl'> | undefined;
+      }
+    | undefined;
   /** VIES REST API for EU VAT ids; absent: not checked (offlineVies). */
   vies?: { baseUrl: string; timeoutMs: number } | undefined;
   /** KSeF API 2.0 with the seller's KSeF token; absent: invoices wait in `pending`. */
@@ -156,6 +172,9 @@ export async function buildApp(config: AppConfig) {
 
   const stripe = config.gateways?.stripe ? makeStripeProvider(config.gateways.stripe) : null;
   const tpay = config.gateways?.tpay ? makeTpayGateway({ config: config.gateways.tpay, clock }) : null;
+  const paypal = config.gateways?.paypal
+    ? makePaypalGateway({ config: { ...config.gateways.paypal, portalUrl: config.portalUrl }, clock })
+    : null;
 
   let accountsRef: ReturnType<typeof makeAccounts> | null = null;
   // CM-ACC-05: sign-ups are screened against operator actions' refusal list (built further down).
@@ -211,6 +230,7 @@ export async function buildApp(config: AppConfig) {
     provider:
       config.paymentProvider ?? cardGatewayOf(config.policy, { stripe, sandbox: sandboxPaymentProvider() }),
     payByLink: tpay,
+    redirectGateways: paypal ? [paypal] : [],
     vatRates: euStandardVatRates,
     ...(config.vies
       ? {
@@ -242,6 +262,7 @@ export async function buildApp(config: AppConfig) {
     },
     accounts: {
       profile: accounts.profile,
+      profiles: accounts.profiles,
       updateProfile: accounts.updateProfile,
       contactsOf: accounts.contactsOf,
     },
@@ -263,8 +284,8 @@ export async function buildApp(config: AppConfig) {
     portalUrl: config.portalUrl,
     current,
     // CM-SEC-06: the account's sessions end with its contract.
-    revokeAccess: async ({ accountId, clause, cause }) => {
-      await accounts.revokeSessions({ accountId, reason: 'contract_ended', actor: 'system', clause, cause });
+    revokeAccess: async (list) => {
+      await accounts.revokeSessionsOfAccounts(list, { reason: 'contract_ended', actor: 'system' });
     },
   });
   accountLifeRef = accountLife;
@@ -277,6 +298,7 @@ export async function buildApp(config: AppConfig) {
     refundPayment: billing.refundPayment,
     confirmRefundTransfer: billing.confirmRefundTransfer,
     endSubscription: billing.endSubscription,
+    endAfterProviderNotice: billing.endAfterProviderNotice,
   };
   const customerOf = async (accountId: string) => {
     const profile = await accounts.profile(accountId);
@@ -315,6 +337,14 @@ export async function buildApp(config: AppConfig) {
       const row = await lifecycle.get(accountId);
       return { clockId: row.clockId, policy: policies.get(row.policyVersionId) };
     },
+    notifications,
+    contactsOf: accounts.contactsOf,
+    contractOf: async (accountId) => ({
+      concludedAt: (await accounts.profile(accountId)).contractConcludedAt,
+      endedAt: (await lifecycle.get(accountId)).contractEndedAt,
+    }),
+    // The processors module keeps the integration switches (CM-PRC-08); it is built just below.
+    integrationSwitches: (accountId, integration) => processors.integrationSwitches(accountId, integration),
   });
 
   // Sub-processors, breaches and records of processing (processor side), seeded from the policy's list.
@@ -332,12 +362,7 @@ export async function buildApp(config: AppConfig) {
       const row = await lifecycle.get(accountId);
       return { accountId, clockId: row.clockId, policyVersionId: row.policyVersionId };
     },
-    customersInContract: async () =>
-      (
-        await db.rows<{ account_id: string; clock_id: string | null; policy_version_id: string }>(
-          sql`select account_id, clock_id, policy_version_id from account_states where contract_ended_at is null`,
-        )
-      ).map((r) => ({ accountId: r.account_id, clockId: r.clock_id, policyVersionId: r.policy_version_id })),
+    customersInContract: () => contractsInForce(db),
     contactsOf: accounts.contactsOf,
     portalUrl: config.portalUrl,
   });
@@ -398,6 +423,7 @@ export async function buildApp(config: AppConfig) {
     accountChanged: lifecycle.announceChanged,
     forgetRecipient: outbox.forgetRecipient,
     portalUrl: config.portalUrl,
+    contactsOf: accounts.contactsOf,
   };
   const privacy = makePrivacy(privacyDeps);
   for (const handler of privacyRetentionHandlers(privacyDeps)) retention.registerHandler(handler);
@@ -421,6 +447,8 @@ export async function buildApp(config: AppConfig) {
     // QU-SEC-01: the daily check of each ended day (an alarm and a mail when it had no backup).
     dueWork,
     notifications,
+    // A restore re-applies lifecycle states journalled after the backup (no account comes back alive).
+    lifeStates: lifecycle,
   });
 
   const entitlementsCache = makeEntitlementsCache({
@@ -431,10 +459,15 @@ export async function buildApp(config: AppConfig) {
           {
             accountId,
             // Add-ons and consumable balances from billing (CM-BIL-06, CM-BIL-11).
-            ...entitlementsWithExtras(
-              policies.get(row.policyVersionId),
-              entitlementsOf(policies.get(row.policyVersionId), row),
-              await billing.entitlementExtras(accountId),
+            // QU-LIF-10: a discontinued feature leaves on its day, not a day earlier.
+            ...withoutDiscontinued(
+              entitlementsWithExtras(
+                policies.get(row.policyVersionId),
+                entitlementsOf(policies.get(row.policyVersionId), row),
+                await billing.entitlementExtras(accountId),
+                await testClocks.timeOf(row.clockId),
+              ),
+              await accountLife.discontinuations(),
               await testClocks.timeOf(row.clockId),
             ),
           },
@@ -454,6 +487,72 @@ export async function buildApp(config: AppConfig) {
     entitlementsCache.invalidate(payload.split(',')),
   );
 
+  // The customer's export of its own data (QU-LIF-10; the link of deletion and purge notices): each module's
+  // own export formats, gathered into one ZIP.
+  const accountExport = makeAccountExport({
+    lifecycle,
+    eventLog,
+    ids,
+    policyOf: policies.get,
+    timeOf,
+    transaction: (fn) => db.transaction(fn),
+    sources: [
+      (accountId, row) => [
+        jsonFile('account/account.json', async () => ({
+          lifecycle: {
+            state: row.state,
+            plan: row.planCode,
+            stateSince: row.stateSince,
+            contractEndedAt: row.contractEndedAt,
+            restorableUntil: row.restorableUntil,
+          },
+          profile: await accounts.profile(accountId),
+          acceptances: await accounts.acceptances(accountId),
+        })),
+        jsonFile('account/users.json', () => accounts.listUsers(accountId)),
+      ],
+      async (accountId) => {
+        const overview = await billing.overview(accountId);
+        return [
+          jsonFile('billing/overview.json', () => overview),
+          jsonFile('billing/payments.json', () => billing.payments(accountId)),
+          jsonFile('billing/refunds.json', () => billing.refunds(accountId)),
+          ...overview.invoices.flatMap((i) => {
+            const name = `billing/invoices/${i.number.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+            return [
+              {
+                name: `${name}.pdf`,
+                content: (async function* () {
+                  yield new Uint8Array((await billing.invoicePdf(accountId, i.id)).pdf);
+                })(),
+              },
+              ...(i.hasKsefXml
+                ? [textFile(`${name}.xml`, () => billing.invoiceKsefXml(accountId, i.id))]
+                : []),
+            ];
+          }),
+        ];
+      },
+      (accountId) => [
+        jsonFile('privacy/consents.json', async () => {
+          const people = [];
+          for (const user of await accounts.listUsers(accountId)) {
+            const subjectId = await privacy.subjectIdOf(user.email);
+            people.push({
+              email: user.email,
+              consents: subjectId ? await privacy.consents(subjectId) : null,
+            });
+          }
+          return people;
+        }),
+      ],
+      (accountId) => [
+        { name: 'entrusted/contacts.csv', content: entrusted.exportContactsCsv(accountId) },
+        { name: 'entrusted/activity.csv', content: entrusted.exportActivityCsv(accountId) },
+      ],
+    ],
+  });
+
   const transport: MailTransport | null = config.smtpUrl ? makeSmtpTransport(config.smtpUrl) : null;
 
   const http = await makeHttpServer({
@@ -469,6 +568,10 @@ export async function buildApp(config: AppConfig) {
   });
   http.decorateRequest('principal', null);
   http.addHook('onRequest', authenticator.hook);
+  // Operator keys act only within their scopes; no key reads entrusted data outside a support request.
+  http.addHook('onRequest', operatorScopeGate);
+  // CM-LIF-12: a session of an expired, ended or blocked account reaches only the restore/renew screen.
+  http.addHook('onRequest', makeSessionGate({ entitlements: entitlementsCache.get }));
   const idempotent = makeIdempotency({ db, now: () => clock.now() });
 
   http.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
@@ -480,11 +583,32 @@ export async function buildApp(config: AppConfig) {
       policy: current().policy,
     }),
   );
-  registerAccountsRoutes(http, { accounts, idempotent, secureCookies: config.secureCookies ?? false });
+  registerAccountsRoutes(http, {
+    // A revoked key stops working in this process at once (other processes: within the 30 s key cache).
+    accounts: {
+      ...accounts,
+      revokeApiKey: async (id: string) => {
+        await accounts.revokeApiKey(id);
+        authenticator.forgetKeys();
+      },
+    },
+    idempotent,
+    secureCookies: config.secureCookies ?? false,
+  });
+  registerPublicProfileRoutes(http, { accounts });
+  registerNoticeRoutes(http, { current });
   registerLifecycleRoutes(http, { entitlements: entitlementsCache.get });
   registerAccountLifeRoutes(http, { accountLife, idempotent });
+  registerExportRoutes(http, { accountExport });
   registerBillingRoutes(http, { billing, idempotent });
-  registerGatewayRoutes(http, { billing, stripe, tpay, now: () => clock.now() });
+  registerGatewayRoutes(http, {
+    billing,
+    stripe,
+    tpay,
+    paypal,
+    portalUrl: config.portalUrl,
+    now: () => clock.now(),
+  });
   registerInvoiceRoutes(http, { billing, idempotent });
   registerTestClockRoutes(http, { testClocks, idempotent, onAdvanced: () => undefined });
   registerEvidenceRoutes(http, { eventLog });
@@ -509,7 +633,8 @@ export async function buildApp(config: AppConfig) {
   const worker = makeWorker({
     sweepDue: () => dueWork.sweep({ clockId: null, now: clock.now() }),
     submitKsef: billing.ksefEnabled ? atMostEvery(30_000, () => billing.submitKsef()) : null,
-    sendCharges: () => billing.sendDueCharges(),
+    // Charges and refunds to remote gateways (Stripe), each sent outside any transaction.
+    sendCharges: async () => (await billing.sendDueCharges()) + (await billing.sendDueRefunds()),
     deliverMail: transport
       ? () =>
           outbox.deliver(

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { gatewayConfigProblems } from './modules/billing/index.ts';
+import { gatewayConfigProblems, PAYPAL_CERT_URL_PREFIXES } from './modules/billing/index.ts';
 import { parseBackupKey } from './platform/backup/backup-crypto.ts';
 import { checkPolicyFile, loadPreset, type Policy, presetNames } from './policy/index.ts';
 
@@ -35,6 +35,16 @@ export type ProcessConfig = {
           apiUrl: string;
           certificatesUrl: string;
           merchantId: string | undefined;
+        }
+      | undefined;
+    /** PayPal redirect payments (`PAYPAL_*`, MOC-BIL-01). */
+    paypal:
+      | {
+          clientId: string;
+          clientSecret: string;
+          webhookId: string;
+          apiUrl: string;
+          certUrlPrefixes: string[];
         }
       | undefined;
   };
@@ -96,13 +106,17 @@ function readGateways(
   policy: Policy,
   policySource: string,
 ): ProcessConfig['gateways'] {
-  const gateways = { stripe: readStripe(env), tpay: readTpay(env) };
+  const gateways = { stripe: readStripe(env), tpay: readTpay(env), paypal: readPaypal(env) };
   const payments = env.KLAUZULA_PAYMENTS || undefined;
   if (payments !== undefined && payments !== 'sandbox')
     throw new ConfigError(`KLAUZULA_PAYMENTS must be "sandbox" or unset, got ${payments}`);
   const problems = gatewayConfigProblems(
     policy,
-    { stripe: gateways.stripe !== undefined, tpay: gateways.tpay !== undefined },
+    {
+      stripe: gateways.stripe !== undefined,
+      tpay: gateways.tpay !== undefined,
+      paypal: gateways.paypal !== undefined,
+    },
     { sandbox: payments === 'sandbox' },
   );
   if (problems.length > 0)
@@ -138,6 +152,36 @@ function readTpay(env: NodeJS.ProcessEnv): ProcessConfig['gateways']['tpay'] {
   ] as const)
     if (!/^https?:\/\//.test(url)) throw new ConfigError(`${name} must be an http(s) URL, got ${url}`);
   return { clientId, clientSecret, apiUrl, certificatesUrl, merchantId: env.TPAY_MERCHANT_ID || undefined };
+}
+
+/**
+ * PayPal (MOC-BIL-01) is switched on by its REST app's client id and secret and the webhook's id, all or
+ * none. PAYPAL_API_URL defaults to live (https://api-m.paypal.com); PAYPAL_CERT_URL_PREFIXES (comma-separated)
+ * replaces PayPal's own hosts as where a webhook's signing certificate may come from.
+ */
+function readPaypal(env: NodeJS.ProcessEnv): ProcessConfig['gateways']['paypal'] {
+  const clientId = env.PAYPAL_CLIENT_ID || undefined;
+  const clientSecret = env.PAYPAL_CLIENT_SECRET || undefined;
+  const webhookId = env.PAYPAL_WEBHOOK_ID || undefined;
+  if (!clientId && !clientSecret && !webhookId) return undefined;
+  if (!clientId || !clientSecret || !webhookId)
+    throw new ConfigError(
+      'PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_WEBHOOK_ID must be set together',
+    );
+  const apiUrl = env.PAYPAL_API_URL || 'https://api-m.paypal.com';
+  if (!/^https?:\/\//.test(apiUrl))
+    throw new ConfigError(`PAYPAL_API_URL must be an http(s) URL, got ${apiUrl}`);
+  const certUrlPrefixes = env.PAYPAL_CERT_URL_PREFIXES
+    ? env.PAYPAL_CERT_URL_PREFIXES.split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')
+    : [...PAYPAL_CERT_URL_PREFIXES];
+  for (const prefix of certUrlPrefixes)
+    if (!/^https?:\/\/[^/]+\//.test(prefix))
+      throw new ConfigError(
+        `PAYPAL_CERT_URL_PREFIXES must list URL prefixes ending in a path, got ${prefix}`,
+      );
+  return { clientId, clientSecret, webhookId, apiUrl, certUrlPrefixes };
 }
 
 function positiveInt(text: string | undefined, name: string, fallback: number): number {

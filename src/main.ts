@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import { seedDemo } from './cli/demo.ts';
 import { ConfigError, readConfig } from './config.ts';
 import { addIsoDuration } from './modules/test-clocks/index.ts';
+import type { OperatorScope } from './platform/http/operator-scopes.ts';
 import { checkPolicyFile } from './policy/index.ts';
 
 const usage = `usage: klauzula <command>
@@ -15,7 +16,7 @@ const usage = `usage: klauzula <command>
   clock advance CLOCK_ID (--to ISO-TIME | --by DURATION)     advance a test clock (e.g. --by P15D)
   audit verify                                               verify the event log's hash chains
   audit checkpoint                                           checkpoint the chain heads now
-  keys create NAME                                           create an operator API key
+  keys create NAME [--scopes a,b]                            create an operator API key (scopes: admin unless given)
   demo                                                       seed demo accounts on a test clock
   backup create                                              write an encrypted backup (KLAUZULA_BACKUP_KEY)
   backup list                                                list the backups in KLAUZULA_BACKUP_DIR
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       at: { type: 'string' },
       to: { type: 'string' },
       by: { type: 'string' },
+      scopes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -130,8 +132,9 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'keys create': {
         if (!arg) return fail('keys create needs a NAME');
-        const { id, key } = await app.accounts.createApiKey({ name: arg });
-        console.log(`${id}: ${key}\n(shown once; store it now)`);
+        const scopes = (values.scopes ?? 'admin').split(',').map((s) => s.trim()) as OperatorScope[];
+        const { id, key } = await app.accounts.createApiKey({ name: arg, scopes });
+        console.log(`${id}: ${key} [${scopes.join(', ')}]\n(shown once; store it now)`);
         return 0;
       }
       case 'rates import': {

@@ -7,6 +7,7 @@ export * from './modules/cookies/cookies-schema.ts';
 export * from './modules/entrusted/entrusted-schema.ts';
 export * from './modules/lifecycle/lifecycle-schema.ts';
 export * from './modules/lifecycle/operator-actions-schema.ts';
+export * from './modules/privacy/controller-records-schema.ts';
 export * from './modules/privacy/disclosures-schema.ts';
 export * from './modules/privacy/privacy-schema.ts';
 export * from './modules/processors/processors-schema.ts';

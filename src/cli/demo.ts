@@ -39,7 +39,7 @@ export async function seedDemo(
   );
   if (already.length > 0) return { apiKey: null, clockId: null, accounts: [] };
 
-  const { key } = await app.accounts.createApiKey({ name: 'demo' });
+  const { key } = await app.accounts.createApiKey({ name: 'demo', scopes: ['admin'] });
   const clock = await app.testClocks.create({ name: 'demo clock', frozenTime: app.clock.now() });
   const accounts: string[] = [];
   for (const c of demoCompanies) {

@@ -225,6 +225,8 @@ export const Registration = z.strictObject({
   screeningClause: ClauseId.nullable().optional(),
   /** Whether the account's public profile page is public by default; null when there is none. */
   publicProfileByDefault: z.boolean().nullable(),
+  /** The clause the public profile's default and its changes cite (CM-PRV-16); absent where none. */
+  publicProfileClause: ClauseId.nullable().optional(),
   /** The clause recorded as the cause of registration, activation and contract conclusion events. */
   clause: ClauseId,
 });
@@ -776,6 +778,10 @@ export const DataSubjectRequests = z.strictObject({
       access: ClauseId,
       portability: ClauseId,
       identity: ClauseId,
+      /** A request about entrusted data routed to the customer as controller (BK-PRV-01, MOC-PRV-02). */
+      routing: ClauseId,
+      /** Automatically collected visitor data become personal once linked to an account (CM-PRV-15). */
+      visitorData: ClauseId,
     })
     .partial()
     .optional(),
@@ -800,6 +806,11 @@ export const Processor = z.strictObject({
   entrustedCategories: z.array(Code).min(1),
   /** Customer-defined fields are recorded as "other data set by the customer". */
   customFieldsRecorded: z.boolean(),
+  /**
+   * The entrusted category customer-defined fields fall under in the processing record (BK-PRC-01: custom
+   * booking fields are booking-related data); absent: `customer_defined_fields`.
+   */
+  customFieldsCategory: Code.optional(),
   instructionsInWriting: z.boolean(),
   instructionTargetHours: Hours.nullable(),
   deletionAfterEndDays: Days.nullable(),
@@ -835,6 +846,24 @@ export const Processor = z.strictObject({
     subProcessorObjection: ClauseId.nullable().optional(),
     /** No sub-processor is activated before its sub-processing agreement is recorded (BK-PRC-13). */
     subProcessorAgreement: ClauseId.nullable().optional(),
+    /** The DPA, part of the ToS, accepted with them and downloadable from the account (CM-PRC-01). */
+    dpa: ClauseId.nullable().optional(),
+    /** The art. 28(3) processing agreement concluded with the contract, in force until deletion is certified (QU-PRC-01). */
+    processingAgreement: ClauseId.nullable().optional(),
+    /** Instructions only in writing from the customer's authorised persons (QU-PRC-04). */
+    writtenInstructions: ClauseId.nullable().optional(),
+    /** A justified art. 18 restriction: the contact is only stored (QU-PRC-08). */
+    restriction: ClauseId.nullable().optional(),
+    /** The provider tells the customer it infringes GDPR, without undue delay (QU-PRC-09). */
+    infringementNotice: ClauseId.nullable().optional(),
+    /** Profiling only with a recorded basis (QU-PRC-14). */
+    profilingBasis: ClauseId.nullable().optional(),
+    /** Each contact's legal basis; lapsed contacts excluded and queued for deletion (QU-PRC-15). */
+    contactBasis: ClauseId.nullable().optional(),
+    /** The customer's declaration before collecting special categories of data (CM-PRC-05). */
+    sensitiveDeclaration: ClauseId.nullable().optional(),
+    /** Integrations move data only while switched on (CM-PRC-08). */
+    integrations: ClauseId.nullable().optional(),
   }),
   subProcessorChanges: z
     .strictObject({
@@ -943,6 +972,10 @@ export const Notifications = z.strictObject({
   confirmedContactsOnly: z.boolean(),
   /** The only fields an SMS gateway may receive. */
   smsGatewayFields: z.array(Code),
+  /** The predefined messages that may go by SMS (HT-PRC-01); absent or empty: none. */
+  smsMessageKinds: z
+    .array(z.enum(['site_problem_alert', 'uptime_statistics', 'billing_notice', 'service_update']))
+    .optional(),
   /** Service and practice-change notices are transactional: sent despite a marketing opt-out. */
   serviceNoticesIgnoreMarketingOptOut: z.boolean(),
   /** The clauses message checks cite (src/modules/privacy): confirmed contacts, deemed delivery, transactional notices. */
@@ -955,6 +988,8 @@ export const Notifications = z.strictObject({
       breachCustomers: ClauseId,
       /** The breach record holds what the customer needs for its own notice to the authority (BK-PRC-07). */
       breachRecord: ClauseId,
+      /** Only the allowed fields go to SMS gateways, only for the predefined messages (HT-PRC-01). */
+      smsGateway: ClauseId,
     })
     .partial()
     .optional(),
@@ -1137,6 +1172,27 @@ export type Compatibility = z.infer<typeof Compatibility>;
 
 // The policy
 
+/**
+ * Texts Klauzula publishes for pages of the operator's product it does not render itself: the chat bot's
+ * first message (HT-PRC-02: Microsoft's privacy statement and the "Report abuse" route, the sub-processor
+ * that receives what users send the bot) and the notice for event registration and room pages (CM-PRC-06:
+ * what other participants see and what the organiser may record; the ToS and privacy policy apply).
+ */
+export const PublishedNotices = z.strictObject({
+  bot: z
+    .strictObject({
+      /** The sub-processor (processor.subProcessors id) that receives the bot's content. */
+      subProcessor: Code,
+      greeting: LocalizedText,
+      privacyUrl: Url,
+      reportAbuseUrl: Url,
+      clause: ClauseId,
+    })
+    .nullable(),
+  participants: z.strictObject({ text: LocalizedText, clause: ClauseId }).nullable(),
+});
+export type PublishedNotices = z.infer<typeof PublishedNotices>;
+
 const PolicyShape = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'a lower-case id like "quanda"' }),
   version: Text,
@@ -1171,6 +1227,7 @@ const PolicyShape = z.strictObject({
   security: Security,
   liability: Liability.nullable(),
   compatibility: Compatibility.nullable(),
+  notices: PublishedNotices.optional(),
 });
 type PolicyShape = z.infer<typeof PolicyShape>;
 
@@ -1206,7 +1263,24 @@ function checkCrossReferences(policy: PolicyShape, ctx: Ctx): void {
   checkOperatorActions(policy, ctx);
   checkPrivacy(policy, ctx);
   checkCookiesAndConsents(policy, ctx);
+  checkNotices(policy, ctx);
   checkOther(policy, ctx);
+}
+
+/** The bot's recipient is a registered sub-processor; the participant notice links documents that have URLs. */
+function checkNotices({ notices, processor, documents }: PolicyShape, ctx: Ctx): void {
+  const bot = notices?.bot;
+  if (bot && !processor.subProcessors.some((s) => s.id === bot.subProcessor))
+    reportIssue(
+      ctx,
+      ['notices', 'bot', 'subProcessor'],
+      'the id of one of processor.subProcessors',
+      bot.subProcessor,
+    );
+  if (notices?.participants)
+    for (const kind of ['terms', 'privacy'] as const)
+      if (!documents.find((d) => d.kind === kind)?.url)
+        reportIssue(ctx, ['documents'], `a "${kind}" document with a url (the participant notice links it)`);
 }
 
 function checkLocale({ locale }: PolicyShape, ctx: Ctx): void {
@@ -1692,6 +1766,30 @@ function checkCookieBanner(cookies: PolicyShape['cookies'], ctx: Ctx): void {
   }
 }
 
+/**
+ * A website that sets no cookies (MOC-CNS-01) serves no banner, and its register (the panel's and rooms'
+ * cookies) holds only strictly necessary ones. The same rule as `cookieSettingProblems`
+ * (src/modules/cookies/register-rules.ts), checked when the policy loads.
+ */
+function checkCookielessWebsite(cookies: PolicyShape['cookies'], ctx: Ctx): void {
+  if (cookies.websiteSetsCookies) return;
+  if (cookies.banner !== null)
+    reportIssue(
+      ctx,
+      ['cookies', 'banner'],
+      'null when cookies.websiteSetsCookies is false (no banner for a cookieless website)',
+    );
+  const necessary = new Set(cookies.categories.filter((c) => c.strictlyNecessary).map((c) => c.id));
+  cookies.register.forEach((entry, index) => {
+    if (!necessary.has(entry.category))
+      reportIssue(
+        ctx,
+        ['cookies', 'register', index, 'category'],
+        'a strictly necessary category when cookies.websiteSetsCookies is false (only session and preference cookies)',
+      );
+  });
+}
+
 function checkCookiesAndConsents({ cookies, consents, marketing }: PolicyShape, ctx: Ctx): void {
   checkUnique(ctx, cookies.categories, (category) => category.id, 'cookies.categories', 'id');
   const categoryIds = new Set(cookies.categories.map((category) => category.id));
@@ -1717,6 +1815,7 @@ function checkCookiesAndConsents({ cookies, consents, marketing }: PolicyShape, 
     reportIssue(ctx, ['cookies', 'bannerRequired'], 'false when every cookie category is strictly necessary');
   }
   checkCookieBanner(cookies, ctx);
+  checkCookielessWebsite(cookies, ctx);
   checkUnique(ctx, consents, (purpose) => purpose.id, 'consents', 'id');
   if (marketing && !consents.some((purpose) => purpose.id === marketing.purpose)) {
     reportIssue(

@@ -1,6 +1,7 @@
 import { type App, type AppConfig, buildApp } from '../../src/app.ts';
 import type { PaymentProvider } from '../../src/modules/billing/index.ts';
 import { type Clock, systemClock } from '../../src/platform/clock.ts';
+import { PRODUCT_SCOPES } from '../../src/platform/http/operator-scopes.ts';
 import { loadPreset, type Policy } from '../../src/policy/index.ts';
 import { openTestDatabase } from './database.ts';
 
@@ -44,7 +45,8 @@ export async function buildTestApp(
     ...(options.ksef ? { ksef: options.ksef } : {}),
     ...(options.backups ? { backups: options.backups } : {}),
   });
-  const { key } = await app.accounts.createApiKey({ name: 'test operator' });
+  // The operator's product: every scope but `admin` (no key reads entrusted data outside a support request).
+  const { key } = await app.accounts.createApiKey({ name: 'test operator', scopes: PRODUCT_SCOPES });
   return Object.assign(app, { operatorKey: key, operator: { authorization: `Bearer ${key}` } });
 }
 

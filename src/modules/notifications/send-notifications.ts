@@ -84,5 +84,35 @@ export function makeNotifications(deps: {
       }),
     );
   }
-  return { send, from: deps.from };
+  /**
+   * Texts for an SMS gateway, into the outbox (channel `sms`): the caller has already cut the gateway
+   * payload to what the policy allows (HT-PRC-01). They wait there until an SMS gateway delivers them.
+   */
+  async function sendSms(
+    messages: readonly {
+      accountId: string | null;
+      recipient: string;
+      template: string;
+      clause: string | null;
+      locale: Locale;
+      text: string;
+      data: Record<string, string>;
+      occurredAt: Date;
+    }[],
+  ): Promise<string[]> {
+    return deps.outbox.enqueue(
+      messages.map((m) => ({
+        accountId: m.accountId,
+        channel: 'sms' as const,
+        template: m.template,
+        clause: m.clause,
+        recipient: m.recipient,
+        locale: m.locale,
+        subject: m.template,
+        body: { text: m.text, data: m.data },
+        occurredAt: m.occurredAt,
+      })),
+    );
+  }
+  return { send, sendSms, from: deps.from };
 }

@@ -266,6 +266,24 @@ const examples: { [Id in TemplateId]: TemplateParams[Id] } = {
     content: `Jeden akapit ${hostile}`,
     unsubscribeUrl: url('unsubscribe'),
   },
+  'privacy.request_routed': {
+    operatorName: 'Bookero',
+    clause: 'BK-PRV-01',
+    reference: 'dsrr_1',
+    requestType: `usunięcie danych ${hostile}`,
+    requester: `klient@example.com ${hostile}`,
+    receivedOn: '2026-04-14',
+    dueOn: '2026-05-14',
+    statement: `Proszę usunąć moje dane ${hostile}`,
+  },
+  'privacy.request_routed_requester': {
+    operatorName: 'MyOwnConference',
+    clause: 'MOC-PRV-02',
+    reference: 'dsrr_2',
+    requestType: 'erasure',
+    controller: `Salon ${hostile}`,
+    authority: `Prezes UODO ${hostile}`,
+  },
   'privacy.request_received': {
     operatorName: 'ClickMeeting',
     clause: 'CM-PRV-03',
@@ -365,6 +383,21 @@ const examples: { [Id in TemplateId]: TemplateParams[Id] } = {
     recipient: 'klienci',
     dueAt: '9 lipca 2026, 14:00',
   },
+  'entrusted.compliance_notice': {
+    operatorName: 'Quanda',
+    clause: 'QU-PRC-09',
+    reference: 'cmp_1',
+    foundAt: '2 června 2026',
+    finding: `Kontakty importované bez právního základu ${hostile}`,
+    instruction: 'ins_1',
+  },
+  'entrusted.contact_restricted': {
+    operatorName: 'Quanda',
+    clause: 'QU-PRC-08',
+    contactId: `ctc_1 ${hostile}`,
+    receivedOn: '2026-05-04',
+    restrictedOn: '2026-05-05',
+  },
   'billing.not_renewed': {
     operatorName: 'Bookero',
     clause: 'BK-BIL-05',
@@ -435,7 +468,10 @@ describe('renderTemplate', () => {
       const footer = locale === 'pl' ? `Podstawa: ${params.clause}` : `Basis: ${params.clause}`;
       // Mails a rule caused (lifecycle, billing, retention, privacy answers, sub-processor and breach notices, backup alarms)
       // cite the clause when given one.
-      if (/^(lifecycle|billing|retention|privacy|processors|breaches|backup)\./.test(id) && params.clause) {
+      if (
+        /^(lifecycle|billing|retention|privacy|processors|breaches|backup|entrusted)\./.test(id) &&
+        params.clause
+      ) {
         assert.ok(mail.text.trimEnd().endsWith(footer), `text should end with ${footer}`);
         assert.ok(mail.html.includes(`<small>${footer}</small>`));
       } else {

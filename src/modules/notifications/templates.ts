@@ -204,6 +204,23 @@ export const TemplateParams = {
     content: z.string().trim().min(1).max(20_000),
     unsubscribeUrl: link,
   }),
+  // BK-PRV-01, MOC-PRV-02: a request about entrusted data, routed to the customer who is its controller.
+  'privacy.request_routed': z.strictObject({
+    ...billingMail,
+    reference: phrase,
+    requestType: phrase,
+    requester: phrase,
+    receivedOn: phrase,
+    dueOn: phrase,
+    statement: phrase,
+  }),
+  'privacy.request_routed_requester': z.strictObject({
+    ...billingMail,
+    reference: phrase,
+    requestType: phrase,
+    controller: phrase,
+    authority: phrase,
+  }),
   'privacy.request_received': z.strictObject({
     ...billingMail,
     requestType: phrase,
@@ -291,6 +308,19 @@ export const TemplateParams = {
     reference: phrase,
     recipient: phrase,
     dueAt: phrase,
+  }),
+  'entrusted.compliance_notice': z.strictObject({
+    ...billingMail,
+    reference: phrase,
+    foundAt: phrase,
+    finding: phrase,
+    instruction: phrase,
+  }),
+  'entrusted.contact_restricted': z.strictObject({
+    ...billingMail,
+    contactId: phrase,
+    receivedOn: phrase,
+    restrictedOn: phrase,
   }),
 };
 export type TemplateId = keyof typeof TemplateParams;
@@ -1253,6 +1283,56 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
       ],
     }),
   },
+  'privacy.request_routed': {
+    pl: (p) => ({
+      subject: `Żądanie osoby, której dane przetwarzamy w Twoim imieniu (${p.reference})`,
+      paragraphs: [
+        [
+          `w dniu ${p.receivedOn} otrzymaliśmy od ${p.requester} żądanie: ${p.requestType}. Dotyczy ono danych, których jesteś administratorem, a my podmiotem przetwarzającym, dlatego przekazujemy je Tobie.`,
+        ],
+        [`Treść żądania: ${p.statement}`, ` (numer ${p.reference})`],
+        [
+          `Odpowiedź należy się tej osobie najpóźniej do ${p.dueOn}. Pomożemy w jego wykonaniu na Twoje polecenie.`,
+        ],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `A request from a person whose data we process for you (${p.reference})`,
+      paragraphs: [
+        [
+          `On ${p.receivedOn} we received a request from ${p.requester}: ${p.requestType}. It concerns data you control and we process on your behalf, so we pass it to you.`,
+        ],
+        [`The request reads: ${p.statement}`, ` (reference ${p.reference})`],
+        [`The person must be answered by ${p.dueOn}. We will help carry it out on your instruction.`],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'privacy.request_routed_requester': {
+    pl: (p) => ({
+      subject: `Przekazaliśmy Twoje żądanie administratorowi danych (${p.reference})`,
+      paragraphs: [
+        [
+          `Twoje żądanie (${p.requestType}) dotyczy danych, których administratorem jest ${p.controller}; przetwarzamy je w jego imieniu, więc przekazaliśmy mu żądanie do wykonania.`,
+        ],
+        [`Numer żądania: ${p.reference}.`],
+        [`Masz prawo wnieść skargę do organu nadzorczego: ${p.authority}.`],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `We have passed your request to the controller of your data (${p.reference})`,
+      paragraphs: [
+        [
+          `Your request (${p.requestType}) concerns data controlled by ${p.controller}; we process them on its behalf, so we have passed the request to it to carry out.`,
+        ],
+        [`Reference: ${p.reference}.`],
+        [`You have the right to lodge a complaint with the supervisory authority: ${p.authority}.`],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
   'privacy.request_received': {
     pl: (p) => ({
       subject: `Otrzymaliśmy Twoje żądanie (${p.reference})`,
@@ -1537,6 +1617,56 @@ const wordings: { [Id in TemplateId]: Wording<TemplateParams[Id]> } = {
         [
           `The notice of breach ${p.reference} (to: ${p.recipient}) was due at ${p.dueAt} and has not been made.`,
         ],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'entrusted.compliance_notice': {
+    pl: (p) => ({
+      subject: `Zawiadomienie o naruszeniu przepisów o ochronie danych (${p.reference})`,
+      paragraphs: [
+        [
+          `stwierdziliśmy ${p.foundAt}, że przetwarzanie powierzonych nam danych narusza RODO (art. 28 ust. 3 lit. h).`,
+        ],
+        [`Ustalenie (numer ${p.reference}): ${p.finding}`],
+        [`Dotyczy polecenia: ${p.instruction}`],
+        ['Prosimy o usunięcie naruszenia; do tego czasu nie wykonujemy kwestionowanego polecenia.'],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `Notice of a data protection infringement (${p.reference})`,
+      paragraphs: [
+        [
+          `On ${p.foundAt} we found that the processing of the data you entrusted to us infringes the GDPR (art. 28(3)(h)).`,
+        ],
+        [`Finding (reference ${p.reference}): ${p.finding}`],
+        [`Instruction concerned: ${p.instruction}`],
+        ['Please remedy it; until then we do not carry out the instruction in question.'],
+      ],
+      ...footerOf(p.clause, 'en'),
+    }),
+  },
+  'entrusted.contact_restricted': {
+    pl: (p) => ({
+      subject: `Ograniczenie przetwarzania danych kontaktu ${p.contactId}`,
+      paragraphs: [
+        [
+          `żądanie ograniczenia przetwarzania (art. 18 RODO) otrzymane ${p.receivedOn} uznaliśmy za zasadne: od ${p.restrictedOn} kontakt ${p.contactId} jest tylko przechowywany.`,
+        ],
+        [
+          'Nie trafi do kampanii, eksportów marketingowych ani profilowania, a jego danych nie można zmieniać.',
+        ],
+      ],
+      ...footerOf(p.clause, 'pl'),
+    }),
+    en: (p) => ({
+      subject: `Processing of contact ${p.contactId} restricted`,
+      paragraphs: [
+        [
+          `A restriction request (GDPR art. 18) received on ${p.receivedOn} was found justified: from ${p.restrictedOn} contact ${p.contactId} is only stored.`,
+        ],
+        ['It is left out of campaigns, marketing exports and profiling, and its data cannot be edited.'],
       ],
       ...footerOf(p.clause, 'en'),
     }),

@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import * as schema from '../../schema.ts';
 
 export type Schema = typeof schema;
@@ -35,6 +36,12 @@ export type Database = {
   afterCommit(fn: () => void): void;
   /** Whether the caller runs inside a transaction. */
   inTransaction(): boolean;
+  /**
+   * PostgreSQL only: the bytes of `COPY (…) TO STDOUT …` (the statement whole, its values inlined with
+   * `sqlLiteral`), streamed from its own pooled connection outside any transaction, with back-pressure. A
+   * consumer that stops early closes that connection. Absent on PGlite.
+   */
+  copyOut?: (statement: string) => AsyncIterable<Buffer>;
   migrate(): Promise<void>;
   /** Rows written by NOTIFY arrive here (both engines support LISTEN). */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
@@ -83,6 +90,17 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
         await listener?.end();
         await pool.end();
       },
+      copyOut: async function* (statement: string) {
+        const client = await pool.connect();
+        let finished = false;
+        try {
+          for await (const chunk of client.query(copyTo(statement))) yield chunk as Buffer;
+          finished = true;
+        } finally {
+          // A COPY left half-read would poison the connection for the next user: drop it instead.
+          client.release(finished ? undefined : new Error('COPY not read to the end'));
+        }
+      },
     });
   }
 
@@ -110,7 +128,9 @@ function build(
   kind: Database['kind'],
   root: Executor,
   ambient: AsyncLocalStorage<Ambient>,
-  engine: Pick<Database, 'migrate' | 'listen' | 'close'> & { dump?: () => Promise<Blob | File> },
+  engine: Pick<Database, 'migrate' | 'listen' | 'close' | 'copyOut'> & {
+    dump?: () => Promise<Blob | File>;
+  },
 ): Database & { dump?: () => Promise<Blob | File> } {
   const current = () => ambient.getStore()?.tx ?? root;
   return {
@@ -144,6 +164,12 @@ function build(
     inTransaction: () => ambient.getStore() !== undefined,
     ...engine,
   };
+}
+
+/** A value as an SQL string literal, for statements that take no parameters (COPY). */
+export function sqlLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('a NUL byte cannot be in an SQL literal');
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 function quoteIdent(name: string): string {

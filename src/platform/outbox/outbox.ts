@@ -6,13 +6,14 @@ import type { IdGenerator } from '../ids.ts';
 
 export type OutboxMessage = {
   accountId: string | null;
-  channel: 'email';
+  /** `sms`: a text for an SMS gateway (recipient = phone number, `body.data` = the gateway payload). */
+  channel: 'email' | 'sms';
   template: string;
   clause: string | null;
   recipient: string;
   locale: 'pl' | 'en';
   subject: string;
-  body: { text: string; html?: string };
+  body: { text: string; html?: string; data?: Record<string, string> };
   /** At most one message per key, e.g. `trial_ended:<account>`: enqueuing it twice keeps the first. */
   dedupeKey?: string;
   /** Domain time of the cause (a test clock's time for sandbox accounts). */
@@ -112,7 +113,8 @@ export function makeOutbox(deps: {
     const claimed = await db.transaction(async () => {
       const rows = await db.rows<OutboxRow>(sql`
         update outbox set next_attempt_at = ${new Date(now.getTime() + LEASE_MS).toISOString()}, attempts = attempts + 1
-        where id in (select id from outbox where status = 'pending' and next_attempt_at <= ${now.toISOString()}
+        where id in (select id from outbox where status = 'pending' and channel = 'email'
+                     and next_attempt_at <= ${now.toISOString()}
                      order by next_attempt_at limit ${options.batchSize ?? 50} for update skip locked)
         returning *`);
       // RETURNING comes in no particular order; a customer should get an earlier notice before a later one.
@@ -205,13 +207,13 @@ export function makeOutbox(deps: {
 type OutboxRow = {
   id: string;
   account_id: string | null;
-  channel: 'email';
+  channel: 'email' | 'sms';
   template: string;
   clause: string | null;
   recipient: string;
   locale: 'pl' | 'en';
   subject: string;
-  body: { text: string; html?: string };
+  body: { text: string; html?: string; data?: Record<string, string> };
   dedupe_key: string | null;
   status: 'pending' | 'sent' | 'failed' | 'suppressed';
   attempts: number;
