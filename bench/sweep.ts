@@ -31,6 +31,7 @@ import { systemClock } from '../src/platform/clock.ts';
 import { jsonRows } from '../src/platform/db/bulk.ts';
 import { type Database, openDatabase } from '../src/platform/db/database.ts';
 import { hashEvent, type StoredEvent } from '../src/platform/evidence/event-log.ts';
+import { PRODUCT_SCOPES } from '../src/platform/http/operator-scopes.ts';
 import { loadPreset } from '../src/policy/index.ts';
 import { aRegistration } from '../test/helpers/app.ts';
 
@@ -125,7 +126,7 @@ async function seed(store: Store, count: number, log: (line: string) => void): P
   const app = await appOn(db);
   try {
     const clock = await app.testClocks.create({ name: 'bench', frozenTime: REGISTERED_AT });
-    const { key } = await app.accounts.createApiKey({ name: 'bench' });
+    const { key } = await app.accounts.createApiKey({ name: 'bench', scopes: PRODUCT_SCOPES });
     const registered = await app.http.inject({
       method: 'POST',
       url: '/v1/registrations',

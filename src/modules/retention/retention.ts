@@ -141,11 +141,10 @@ export function makeRetention(deps: {
 
   async function load(accountIds: readonly string[]): Promise<Map<string, Loaded>> {
     const ids = [...new Set(accountIds)];
-    const [life, lastUse, lastPaid] = await Promise.all([
-      deps.facts.life(ids),
-      deps.facts.lastUse(ids),
-      deps.facts.lastPaidDay(ids),
-    ]);
+    // One after another: inside a batch's transaction they share one connection (pg refuses overlap in v9).
+    const life = await deps.facts.life(ids);
+    const lastUse = await deps.facts.lastUse(ids);
+    const lastPaid = await deps.facts.lastPaidDay(ids);
     const out = new Map<string, Loaded>();
     for (const [id, l] of life) {
       const policy = policyOf(l.policyVersionId);
@@ -339,7 +338,7 @@ export function makeRetention(deps: {
         });
       }
     }
-    for (const c of cancel) await dueWork.cancel(c.accountId, c.kind, c.ref);
+    await dueWork.cancelMany(cancel);
     await dueWork.schedule(schedule);
     await saveStatuses(save);
   }
@@ -359,6 +358,8 @@ export function makeRetention(deps: {
     at: Date,
     before?: { at: Date; day: LocalDate },
     only?: (h: RetentionHandler) => boolean,
+    /** Journal only the accounts a handler touched (a pass that comes back for rows left earlier). */
+    journalTouchedOnly = false,
   ): Promise<Map<string, number>> {
     const total = new Map<string, number>();
     const groups: { accountIds: string[]; held: string[] }[] = [];
@@ -386,7 +387,8 @@ export function makeRetention(deps: {
         };
         const counts = await h.erase(scope);
         for (const [a, n] of counts) total.set(a, (total.get(a) ?? 0) + n);
-        for (const a of group.accountIds)
+        for (const a of group.accountIds) {
+          if (journalTouchedOnly && !counts.get(a)) continue;
           journal.push({
             accountId: a,
             category: c.id,
@@ -398,8 +400,10 @@ export function makeRetention(deps: {
             at,
             recordedAt,
           });
+        }
       }
     }
+    if (journal.length === 0) return total;
     await db.q.execute(sql`
       insert into retention_journal (account_id, category, handler, action, keep, held_subjects, before, at, recorded_at)
       select "accountId", category, handler, action, keep, "heldSubjects", before, at, "recordedAt"
@@ -639,17 +643,18 @@ export function makeRetention(deps: {
    * … days since the purge), so waiting costs a handful of passes, not one a day.
    */
   async function finish(items: DueItem[]): Promise<void> {
-    const loaded = await load(items.map((i) => i.accountId));
+    // Only the policy version matters here: not the last use or paid period (two costly queries a pass).
+    const life = await deps.facts.life([...new Set(items.map((i) => i.accountId))]);
     const holds = await activeHolds(items.map((i) => i.accountId));
     const status = await statuses(items.map((i) => i.accountId));
     const events: NewEvent[] = [];
     const schedule: ScheduleRequest[] = [];
     const groups = new Map<string, { c: RetentionCategory; items: DueItem[] }>();
     for (const item of items) {
-      const l = loaded.get(item.accountId);
-      const c = l?.policy.retention.categories.find((x) => x.id === item.ref);
+      const l = life.get(item.accountId);
+      const c = l && policyOf(l.policyVersionId).retention.categories.find((x) => x.id === item.ref);
       if (!l || !c || (holds.get(item.accountId) ?? []).some((h) => h.subjectId === null)) continue;
-      const key = `${l.life.policyVersionId}|${c.id}`;
+      const key = `${l.policyVersionId}|${c.id}`;
       const group = groups.get(key) ?? { c, items: [] };
       group.items.push(item);
       groups.set(key, group);
@@ -664,6 +669,7 @@ export function makeRetention(deps: {
         group[0]!.firedAt,
         undefined,
         (h) => h.waiting !== undefined,
+        true,
       );
       for (const i of group) {
         const rows = counts.get(i.accountId) ?? 0;

@@ -18,6 +18,13 @@ export type TestClock = {
 export type TestClocks = ReturnType<typeof makeTestClocks>;
 
 /**
+ * Due items an advance hands to the handlers per transaction. Larger than the real clock's worker's
+ * batches (500): an advance holds its clock alone, no other worker waits for these rows, and each batch
+ * costs a dozen round trips whatever its size (bench/retention.ts: 6,000 accounts 28 s → 19 s).
+ */
+const ADVANCE_BATCH = 2000;
+
+/**
  * Test clocks: sandbox time for accounts bound to them. Advancing a clock runs the same sweep the real
  * clock's worker runs, over the clock's due items only, in due-time order, each rule firing at its own due
  * time, so months of an account's life pass in the order and with the results they would have in real time.
@@ -74,7 +81,7 @@ export function makeTestClocks(deps: { db: Database; dueWork: DueWork; ids: IdGe
         now: to,
         firedNotBefore: current.frozenTime,
         tally,
-        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+        batchSize: options.batchSize ?? ADVANCE_BATCH,
       });
       await db.q.update(testClocks).set({ frozenTime: to, status: 'ready' }).where(eq(testClocks.id, id));
       const firedByKind = Object.fromEntries([...tally].sort(([a], [b]) => a.localeCompare(b)));

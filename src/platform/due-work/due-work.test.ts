@@ -77,6 +77,33 @@ describe('dueWork.schedule', () => {
     assert.deepEqual(await due.pending('acc_1'), [{ kind: 'trial_end', ref: '', dueAt: at(3 * HOUR) }]);
   });
 
+  it('cancelMany removes exactly the (account, kind, ref) listed, in one call', async (t) => {
+    const db = await aDatabase(t);
+    const due = makeDueWork({ db });
+    await due.schedule([
+      { accountId: 'acc_1', kind: 'standing', dueAt: at(HOUR), clockId: null },
+      { accountId: 'acc_1', kind: 'purge', ref: 'cat_a', dueAt: at(HOUR), clockId: null },
+      { accountId: 'acc_1', kind: 'purge', ref: 'cat_b', dueAt: at(HOUR), clockId: null },
+      { accountId: 'acc_2', kind: 'standing', dueAt: at(2 * HOUR), clockId: null },
+      { accountId: 'acc_3', kind: 'standing', dueAt: at(2 * HOUR), clockId: null },
+    ]);
+    await due.cancelMany([
+      { accountId: 'acc_1', kind: 'standing' },
+      { accountId: 'acc_1', kind: 'purge', ref: 'cat_b' },
+      { accountId: 'acc_2', kind: 'standing' },
+      { accountId: 'acc_2', kind: 'purge', ref: 'cat_a' },
+    ]);
+    await due.cancelMany([]);
+    assert.deepEqual(
+      (await rowsOf(db)).map((r) => [r.account_id, r.kind]),
+      [
+        ['acc_1', 'purge'],
+        ['acc_3', 'standing'],
+      ],
+    );
+    assert.deepEqual(await due.pending('acc_1'), [{ kind: 'purge', ref: 'cat_a', dueAt: at(HOUR) }]);
+  });
+
   it('rescheduling a parked item gives it a fresh start', async (t) => {
     const db = await aDatabase(t);
     const due = makeDueWork({ db });

@@ -66,6 +66,17 @@ export function makeDueWork(deps: { db: Database }) {
     );
   }
 
+  /** `cancel` for many (account, kind, ref) at once, in one statement. */
+  async function cancelMany(
+    list: readonly { accountId: string; kind: string; ref?: string }[],
+  ): Promise<void> {
+    if (list.length === 0) return;
+    const rows = list.map((r) => ({ accountId: r.accountId, kind: r.kind, ref: r.ref ?? '' }));
+    await db.q.execute(sql`
+      delete from due_items d using jsonb_to_recordset(${jsonRows(rows)}) as x("accountId" text, kind text, ref text)
+      where d.account_id = x."accountId" and d.kind = x.kind and d.ref = x.ref`);
+  }
+
   async function pending(accountId: string): Promise<{ kind: string; ref: string; dueAt: Date }[]> {
     const rows = await db.rows<{ kind: string; ref: string; due_at: Date }>(
       sql`select kind, ref, due_at from due_items where account_id = ${accountId} order by due_at`,
@@ -180,7 +191,7 @@ export function makeDueWork(deps: { db: Database }) {
     return rows.map((r) => ({ accountId: r.account_id, kind: r.kind, lastError: r.last_error }));
   }
 
-  return { register, schedule, cancel, pending, sweepBatch, sweep, parked };
+  return { register, schedule, cancel, cancelMany, pending, sweepBatch, sweep, parked };
 }
 
 function count(tally: Map<string, number> | undefined, kind: string): void {
