@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { accountCredits } from '../src/modules/billing/billing-schema.ts';
-import { manualClock } from '../src/platform/clock.ts';
 import { toDecimalString } from '../src/platform/money.ts';
-import { loadPreset, type Policy } from '../src/policy/index.ts';
 import { entitlements, events } from './helpers/accounts.ts';
-import { aRegistration, buildTestApp, type TestApp } from './helpers/app.ts';
-import { type StripeServer, startStripeServer } from './helpers/stripe-server.ts';
+import { aRegistration, type TestApp } from './helpers/app.ts';
+import { aStripeWorld, type StripeWorld, stripeWebhook } from './helpers/stripe-world.ts';
 
 // Upgrades, add-ons and packs paid by card through Stripe: the app's real Stripe client against the local
 // server that answers as Stripe's API documents it. The pending payment is committed first, the charge
@@ -17,42 +15,8 @@ const GOOD_CARD = { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, 
 const THREE_D_SECURE = { number: '4000 0025 0000 3155', expMonth: 12, expYear: 2030 };
 const DECLINES_LATER = { number: '4000 0000 0000 0341', expMonth: 12, expYear: 2030 };
 
-type World = { app: TestApp; stripe: StripeServer; clock: ReturnType<typeof manualClock> };
-
-/** ClickMeeting's policy with its card acquirer named Stripe (its terms name none: `card`). */
-function namingStripe(): Policy {
-  const policy = structuredClone(loadPreset('clickmeeting'));
-  for (const provider of policy.billing.paymentProviders) if (provider.id === 'card') provider.id = 'stripe';
-  return policy;
-}
-
-async function aStripeWorld(t: TestContext): Promise<World> {
-  const clock = manualClock('2026-03-15T10:00:00+01:00');
-  const stripe = await startStripeServer({ now: () => clock.now() });
-  t.after(() => stripe.close());
-  const app = await buildTestApp({
-    policy: namingStripe(),
-    clock,
-    gateways: {
-      stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiUrl: stripe.url },
-    },
-  });
-  stripe.setTarget(async (payload, signature) => (await webhook(app, payload, signature)).statusCode);
-  t.after(() => app.close());
-  return { app, stripe, clock };
-}
-
-function webhook(app: TestApp, payload: string, signature: string) {
-  return app.http.inject({
-    method: 'POST',
-    url: '/v1/webhooks/stripe',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-    payload,
-  });
-}
-
 /** A ClickMeeting customer on Live monthly since 2026-03-15 (period 03-15..04-14), paid through Stripe. */
-async function aSubscriber(world: World) {
+async function aSubscriber(world: StripeWorld) {
   const { app } = world;
   const res = await app.http.inject({
     method: 'POST',
@@ -239,10 +203,10 @@ for (const p of PURCHASES) {
 
       const succeeded = stripe.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
       assert.deepEqual(await stripe.deliver(), [200]);
-      const replay = await webhook(app, succeeded.payload, stripe.sign(succeeded.payload));
+      const replay = await stripeWebhook(app, succeeded.payload, stripe.sign(succeeded.payload));
       assert.deepEqual([replay.statusCode, replay.json().result], [200, 'duplicate']);
       const late = lateFailure(succeeded.payload);
-      const lateRes = await webhook(app, late, stripe.sign(late));
+      const lateRes = await stripeWebhook(app, late, stripe.sign(late));
       assert.deepEqual([lateRes.statusCode, lateRes.json().result], [200, 'no_change']);
 
       // The request retried with its key answers from the first; the purchase happened once.
@@ -316,9 +280,9 @@ for (const p of PURCHASES) {
       assert.equal(await stripe.send(succeeded.id), 200);
       assert.equal(await p.applied(app, accountId), true);
       const late = lateFailure(succeeded.payload);
-      const lateRes = await webhook(app, late, stripe.sign(late));
+      const lateRes = await stripeWebhook(app, late, stripe.sign(late));
       assert.deepEqual([lateRes.statusCode, lateRes.json().result], [200, 'no_change']);
-      const replay = await webhook(app, succeeded.payload, stripe.sign(succeeded.payload));
+      const replay = await stripeWebhook(app, succeeded.payload, stripe.sign(succeeded.payload));
       assert.deepEqual([replay.statusCode, replay.json().result], [200, 'duplicate']);
 
       const invoices = await invoicesOf(app, accountId);

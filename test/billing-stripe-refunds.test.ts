@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
-import { manualClock } from '../src/platform/clock.ts';
+import { describe, it } from 'node:test';
 import { toDecimalString } from '../src/platform/money.ts';
-import { loadPreset, type Policy } from '../src/policy/index.ts';
 import { events } from './helpers/accounts.ts';
-import { aRegistration, buildTestApp, type TestApp } from './helpers/app.ts';
-import { type StripeServer, startStripeServer } from './helpers/stripe-server.ts';
+import { aRegistration, type TestApp } from './helpers/app.ts';
+import { aStripeWorld, type StripeWorld, stripeWebhook } from './helpers/stripe-world.ts';
 
 // Refunds through Stripe leave outside any transaction: the refund is written `pending` with its key and its
 // correcting invoice (KOR) in one transaction, Stripe is asked after the commit under `refund:<payment>`, and
@@ -13,41 +11,8 @@ import { type StripeServer, startStripeServer } from './helpers/stripe-server.ts
 
 const GOOD_CARD = { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '123' };
 
-type World = { app: TestApp; stripe: StripeServer; clock: ReturnType<typeof manualClock> };
-
-function namingStripe(): Policy {
-  const policy = structuredClone(loadPreset('clickmeeting'));
-  for (const provider of policy.billing.paymentProviders) if (provider.id === 'card') provider.id = 'stripe';
-  return policy;
-}
-
-async function aStripeWorld(t: TestContext): Promise<World> {
-  const clock = manualClock('2026-03-15T10:00:00+01:00');
-  const stripe = await startStripeServer({ now: () => clock.now() });
-  t.after(() => stripe.close());
-  const app = await buildTestApp({
-    policy: namingStripe(),
-    clock,
-    gateways: {
-      stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiUrl: stripe.url },
-    },
-  });
-  stripe.setTarget(async (payload, signature) => (await webhook(app, payload, signature)).statusCode);
-  t.after(() => app.close());
-  return { app, stripe, clock };
-}
-
-function webhook(app: TestApp, payload: string, signature: string) {
-  return app.http.inject({
-    method: 'POST',
-    url: '/v1/webhooks/stripe',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-    payload,
-  });
-}
-
 /** A ClickMeeting customer who ordered Live monthly (146.37 gross) on 2026-03-15 with a card at Stripe. */
-async function aPaidOrder(world: World): Promise<{ accountId: string; paymentId: string }> {
+async function aPaidOrder(world: StripeWorld): Promise<{ accountId: string; paymentId: string }> {
   const { app, stripe } = world;
   const res = await app.http.inject({
     method: 'POST',
@@ -133,7 +98,7 @@ describe('Stripe refunds out of the transaction', () => {
     );
     assert.deepEqual(await stripe.deliver(['charge.refunded', 'refund.created']), [200, 200]);
     const created = stripe.events.find((e) => e.type === 'refund.created')!;
-    const replay = await webhook(app, created.payload, stripe.sign(created.payload));
+    const replay = await stripeWebhook(app, created.payload, stripe.sign(created.payload));
     assert.deepEqual([replay.statusCode, replay.json().result], [200, 'duplicate']);
     assert.equal(await app.billing.sendDueRefunds(), 0);
     assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 1);

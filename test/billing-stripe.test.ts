@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { ConfigError, readConfig } from '../src/config.ts';
 import { manualClock } from '../src/platform/clock.ts';
 import { toDecimalString } from '../src/platform/money.ts';
-import { loadPreset, type Policy } from '../src/policy/index.ts';
 import { aTestClock, entitlements, events, registered } from './helpers/accounts.ts';
 import { aRegistration, buildTestApp, type TestApp } from './helpers/app.ts';
-import { type StripeServer, startStripeServer } from './helpers/stripe-server.ts';
+import { startStripeServer } from './helpers/stripe-server.ts';
+import { aStripeWorld, type StripeWorld, stripeWebhook } from './helpers/stripe-world.ts';
 
 // Cards through Stripe: the app's real Stripe client against a local server that answers as Stripe's API
 // documents it (test/helpers/stripe-server.ts). Charges leave outside any transaction under the payment's
@@ -17,43 +17,6 @@ const GOOD_CARD = { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, 
 const THREE_D_SECURE = { number: '4000 0025 0000 3155', expMonth: 12, expYear: 2030 };
 const DECLINES_LATER = { number: '4000 0000 0000 0341', expMonth: 12, expYear: 2030 };
 const DECLINED = { number: '4000 0000 0000 0002', expMonth: 12, expYear: 2030 };
-
-type World = { app: TestApp; stripe: StripeServer; clock: ReturnType<typeof manualClock> };
-
-/**
- * The preset's policy with its card acquirer named Stripe: ClickMeeting's terms name no acquirer (`card`), so
- * an operator taking its cards through Stripe says so in its policy (Bookero's names Stripe already).
- */
-function namingStripe(preset: string): Policy {
-  const policy = structuredClone(loadPreset(preset));
-  for (const provider of policy.billing.paymentProviders) if (provider.id === 'card') provider.id = 'stripe';
-  return policy;
-}
-
-async function aStripeWorld(t: TestContext, preset: string, start: string): Promise<World> {
-  const clock = manualClock(start);
-  const stripe = await startStripeServer({ now: () => clock.now() });
-  t.after(() => stripe.close());
-  const app = await buildTestApp({
-    policy: namingStripe(preset),
-    clock,
-    gateways: {
-      stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiUrl: stripe.url },
-    },
-  });
-  stripe.setTarget(async (payload, signature) => (await webhook(app, payload, signature)).statusCode);
-  t.after(() => app.close());
-  return { app, stripe, clock };
-}
-
-function webhook(app: TestApp, payload: string, signature: string) {
-  return app.http.inject({
-    method: 'POST',
-    url: '/v1/webhooks/stripe',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-    payload,
-  });
-}
 
 /** A customer on the real (process) clock: its card goes to Stripe, not to the sandbox. */
 async function aCustomer(app: TestApp, email = 'anna@roza.example'): Promise<string> {
@@ -111,7 +74,7 @@ const ofType = async (app: TestApp, accountId: string, type: string) =>
   (await events(app, accountId)).filter((e) => e.type === type);
 
 /** A Bookero customer who saved a card at Stripe with consent and ordered Standard monthly on 2026-03-17. */
-async function aSubscriber(world: World) {
+async function aSubscriber(world: StripeWorld) {
   const { app } = world;
   const accountId = await aCustomer(app);
   const saved = await saveCard(app, accountId, GOOD_CARD);
@@ -183,7 +146,7 @@ describe('Stripe: cards, orders and renewals', () => {
     // Stripe's webhook for the same PaymentIntent arrives after the answer was applied: nothing changes.
     assert.deepEqual(await stripe.deliver(), [200]);
     const succeeded = stripe.events.find((e) => e.type === 'payment_intent.succeeded')!;
-    const again = await webhook(app, succeeded.payload, stripe.sign(succeeded.payload));
+    const again = await stripeWebhook(app, succeeded.payload, stripe.sign(succeeded.payload));
     assert.deepEqual([again.statusCode, again.json().result], [200, 'duplicate']);
     assert.equal((await tab(app, accountId)).invoices.length, 1);
     assert.equal((await ofType(app, accountId, 'payment.succeeded')).length, 1);
@@ -276,11 +239,15 @@ describe('Stripe: cards, orders and renewals', () => {
     )!;
 
     // A forged or altered notification changes nothing.
-    const forged = await webhook(app, succeeded.payload, stripe.sign(succeeded.payload, 'whsec_forger'));
+    const forged = await stripeWebhook(
+      app,
+      succeeded.payload,
+      stripe.sign(succeeded.payload, 'whsec_forger'),
+    );
     assert.deepEqual([forged.statusCode, forged.json().code], [400, 'billing.webhook_signature_invalid']);
     const altered = succeeded.payload.replace(`"amount": ${renewal.amount}`, '"amount": 1');
     assert.notEqual(altered, succeeded.payload);
-    const tampered = await webhook(app, altered, stripe.sign(succeeded.payload));
+    const tampered = await stripeWebhook(app, altered, stripe.sign(succeeded.payload));
     assert.equal(tampered.statusCode, 400);
     const unsigned = await app.http.inject({
       method: 'POST',
@@ -302,7 +269,7 @@ describe('Stripe: cards, orders and renewals', () => {
     );
 
     // The same event again, the lost answer re-fetched, and a payment_failed arriving late: no change.
-    const replay = await webhook(app, succeeded.payload, stripe.sign(succeeded.payload));
+    const replay = await stripeWebhook(app, succeeded.payload, stripe.sign(succeeded.payload));
     assert.deepEqual([replay.statusCode, replay.json().result], [200, 'duplicate']);
     clock.set('2026-04-17T00:06:00+02:00');
     assert.equal(await app.billing.sendDueCharges(), 0, 'settled by the webhook: nothing left to send');
@@ -312,7 +279,7 @@ describe('Stripe: cards, orders and renewals', () => {
     late.data.object.status = 'requires_payment_method';
     late.data.object.last_payment_error = { code: 'card_declined', decline_code: 'generic_decline' };
     const latePayload = JSON.stringify(late);
-    const lateRes = await webhook(app, latePayload, stripe.sign(latePayload));
+    const lateRes = await stripeWebhook(app, latePayload, stripe.sign(latePayload));
     assert.deepEqual([lateRes.statusCode, lateRes.json().result], [200, 'no_change']);
 
     const payments = await paymentsOf(app, accountId);
@@ -347,7 +314,7 @@ describe('Stripe: cards, orders and renewals', () => {
       },
     };
     const payload = JSON.stringify(event);
-    const first = await webhook(app, payload, stripe.sign(payload));
+    const first = await stripeWebhook(app, payload, stripe.sign(payload));
     assert.deepEqual([first.statusCode, first.json().code], [409, 'billing.webhook_not_applicable']);
     const [seen] = await app.db.rows<{ n: number }>(sql`select count(*)::int as n from provider_events`);
     assert.equal(seen!.n, 0);
@@ -356,7 +323,7 @@ describe('Stripe: cards, orders and renewals', () => {
       id: 'evt_not_ours',
       data: { object: { id: 'pi_y', object: 'payment_intent', metadata: {} } },
     });
-    const ignored = await webhook(app, other, stripe.sign(other));
+    const ignored = await stripeWebhook(app, other, stripe.sign(other));
     assert.deepEqual([ignored.statusCode, ignored.json().result], [200, 'ignored']);
   });
 
@@ -398,7 +365,7 @@ describe('Stripe: cards, orders and renewals', () => {
       created: Math.floor(clock.now().getTime() / 1000),
       data: { object: { ...declinedIntent, status: 'succeeded' } },
     });
-    const late = await webhook(app, claimed, stripe.sign(claimed));
+    const late = await stripeWebhook(app, claimed, stripe.sign(claimed));
     assert.deepEqual([late.statusCode, late.json().result], [200, 'no_change']);
     assert.equal((await paymentsOf(app, accountId)).at(-1)!.status, 'failed');
     assert.deepEqual(
@@ -739,7 +706,7 @@ describe('payment gateways: configuration and API description', () => {
     ])
       assert.ok(doc.paths[path]?.post, path);
     assert.match(doc.paths['/v1/webhooks/stripe'].post.description, /Stripe-Signature/);
-    const res = await webhook(app, '{"id":"evt_1"}', 't=1,v1=00');
+    const res = await stripeWebhook(app, '{"id":"evt_1"}', 't=1,v1=00');
     assert.equal(res.statusCode, 404);
   });
 });
