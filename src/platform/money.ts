@@ -265,3 +265,17 @@ export function moneyFromJson(json: unknown): Money {
   if (!isCurrency(currency)) throw new RangeError(`money: unknown currency ${JSON.stringify(currency)}`);
   return { amount: BigInt(amount), currency };
 }
+
+/**
+ * Money frozen in our own JSON columns (a charge's context, kept until it settles): minor units as a decimal
+ * string, so no amount is ever limited to 2^53. Not for untrusted input (`moneyFromJson` validates that).
+ */
+export type StoredMoney = { amount: string; currency: Currency };
+
+export function storedMoney(m: Money): StoredMoney {
+  return { amount: m.amount.toString(), currency: m.currency };
+}
+
+export function fromStoredMoney(m: StoredMoney): Money {
+  return money(BigInt(m.amount), m.currency);
+}

@@ -2,7 +2,14 @@ import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { NewEvent } from '../../platform/evidence/event-log.ts';
 import { randomToken } from '../../platform/ids.ts';
-import { type Money, money, toDecimalString } from '../../platform/money.ts';
+import {
+  fromStoredMoney,
+  type Money,
+  money,
+  type StoredMoney,
+  storedMoney,
+  toDecimalString,
+} from '../../platform/money.ts';
 import type { Policy } from '../../policy/index.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
@@ -42,23 +49,19 @@ export type PurchaseResult<R = undefined> =
   /** A remote gateway's charge, opened: `sendCharge` sends it after the commit; its settle applies the rest. */
   | { outcome: 'pending'; payment: PaymentRow };
 
-type JsonMoney = { amount: string; currency: string };
-const toJson = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
-const fromJson = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
-
 /** What settling a purchase's charge needs, frozen when the charge was opened. */
 export type PurchaseChargeContext = {
   effect: PurchaseEffect | null;
   accountId: string;
   clockId: string | null;
   subscriptionId: string | null;
-  items: { description: string; net: JsonMoney }[];
+  items: { description: string; net: StoredMoney }[];
   period: Period;
   vat: VatDecision | null;
   buyer: Buyer;
   language: 'pl' | 'en';
-  gross: JsonMoney;
-  fromCredit: JsonMoney;
+  gross: StoredMoney;
+  fromCredit: StoredMoney;
   /**
    * The credit was taken off the balance when the charge was opened (a charge settled later must not find it
    * spent by another purchase in between), and is given back if the charge fails.
@@ -128,13 +131,13 @@ export async function billPurchase<E extends PurchaseEffect, R>(
     accountId,
     clockId: input.clockId,
     subscriptionId: input.subscriptionId,
-    items: input.items.map((i) => ({ description: i.description, net: toJson(i.net) })),
+    items: input.items.map((i) => ({ description: i.description, net: storedMoney(i.net) })),
     period: input.period,
     vat,
     buyer,
     language,
-    gross: toJson(gross),
-    fromCredit: toJson(fromCredit),
+    gross: storedMoney(gross),
+    fromCredit: storedMoney(fromCredit),
     purpose: input.purpose,
     clause: input.clause,
     frequency: input.frequency,
@@ -246,7 +249,7 @@ export async function settlePurchaseCharge<R>(
   };
   if (outcome.status === 'failed') {
     if (context.creditReserved)
-      await moveCredit(deps, context, fromJson(context.fromCredit).amount, payment.id, now);
+      await moveCredit(deps, context, fromStoredMoney(context.fromCredit).amount, payment.id, now);
     await deps.eventLog.append([paymentEvent]);
     return { outcome: 'payment_failed', failureCode: outcome.failureCode, payment };
   }
@@ -254,7 +257,7 @@ export async function settlePurchaseCharge<R>(
     policy,
     payment,
     paymentEvent,
-    received: { amount: fromJson(context.gross), method: 'card' },
+    received: { amount: fromStoredMoney(context.gross), method: 'card' },
     now,
     apply,
   });
@@ -276,7 +279,7 @@ async function completePurchase<R>(
 ): Promise<{ invoice: InvoiceRow; applied: R }> {
   const { policy, payment, now } = input;
   const accountId = context.accountId;
-  const fromCredit = fromJson(context.fromCredit);
+  const fromCredit = fromStoredMoney(context.fromCredit);
   const invoice = await issueInvoice(deps, {
     clockId: context.clockId,
     policy,
@@ -284,7 +287,7 @@ async function completePurchase<R>(
     subscriptionId: context.subscriptionId,
     issueDate: localDateOf(now, policy.locale.timeZone),
     period: context.period,
-    items: context.items.map((i) => ({ description: i.description, net: fromJson(i.net) })),
+    items: context.items.map((i) => ({ description: i.description, net: fromStoredMoney(i.net) })),
     vat: context.vat,
     buyer: context.buyer,
     language: context.language,

@@ -9,7 +9,15 @@ import {
 import type { DueItem } from '../../platform/due-work/due-work.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { NewEvent } from '../../platform/evidence/event-log.ts';
-import { compare, type Money, money, toDecimalString } from '../../platform/money.ts';
+import {
+  compare,
+  fromStoredMoney,
+  type Money,
+  money,
+  type StoredMoney,
+  storedMoney,
+  toDecimalString,
+} from '../../platform/money.ts';
 import type { Policy } from '../../policy/index.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
@@ -189,12 +197,12 @@ async function upgrade(
     accountId: input.accountId,
     subscriptionId: subscription.id,
     plan: input.plan,
-    current: { planCode: c.current.planCode, price: jsonMoney(c.current.price) },
-    newPrice: jsonMoney(c.newPrice),
+    current: { planCode: c.current.planCode, price: storedMoney(c.current.price) },
+    newPrice: storedMoney(c.newPrice),
     period: c.period,
     effectiveFrom: quote.effectiveFrom,
     days: quote.days,
-    difference: jsonMoney(difference),
+    difference: storedMoney(difference),
     billing: quote.billing,
     clause,
     actor: input.actor,
@@ -254,22 +262,18 @@ async function upgrade(
   return applyPlanUpgrade(c, effect, null);
 }
 
-type JsonMoney = { amount: string; currency: string };
-const jsonMoney = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
-const fromJsonMoney = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
-
 /** What an upgrade puts in force once its difference is paid (or invoiced), frozen with its charge. */
 export type UpgradeEffect = {
   kind: 'upgrade';
   accountId: string;
   subscriptionId: string;
   plan: string;
-  current: { planCode: string; price: JsonMoney };
-  newPrice: JsonMoney;
+  current: { planCode: string; price: StoredMoney };
+  newPrice: StoredMoney;
   period: Period;
   effectiveFrom: LocalDate;
   days: number;
-  difference: JsonMoney;
+  difference: StoredMoney;
   billing: UpgradeQuote['billing'];
   clause: string | null;
   actor: string;
@@ -294,8 +298,8 @@ export async function applyUpgradePurchase(
     policy,
     subscription,
     schedule: await makePlanChangesStore(deps.db).scheduleOf([subscription.id]),
-    current: { planCode: effect.current.planCode, price: fromJsonMoney(effect.current.price) },
-    newPrice: fromJsonMoney(effect.newPrice),
+    current: { planCode: effect.current.planCode, price: fromStoredMoney(effect.current.price) },
+    newPrice: fromStoredMoney(effect.newPrice),
     today: localDateOf(paid.now, policy.locale.timeZone),
     now: paid.now,
     period: effect.period,
@@ -324,7 +328,7 @@ async function applyPlanUpgrade(
     data: {
       direction: 'upgrade',
       days: effect.days,
-      difference: toDecimalString(fromJsonMoney(effect.difference)),
+      difference: toDecimalString(fromStoredMoney(effect.difference)),
       billing: effect.billing,
       invoice: invoice?.id ?? null,
     },
@@ -334,7 +338,7 @@ async function applyPlanUpgrade(
     direction: 'upgrade',
     subscription: changed,
     effectiveFrom: effect.effectiveFrom,
-    difference: fromJsonMoney(effect.difference),
+    difference: fromStoredMoney(effect.difference),
     invoice,
     payment,
   };

@@ -3,7 +3,14 @@ import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { NewEvent } from '../../platform/evidence/event-log.ts';
 import { randomToken } from '../../platform/ids.ts';
-import { type Money, money, toDecimalString } from '../../platform/money.ts';
+import {
+  fromStoredMoney,
+  type Money,
+  money,
+  type StoredMoney,
+  storedMoney,
+  toDecimalString,
+} from '../../platform/money.ts';
 import type { Plan, Policy } from '../../policy/index.ts';
 import type { ProfileChange } from '../accounts/index.ts';
 import {
@@ -270,16 +277,16 @@ async function startOnPayment(deps: BillingDeps, input: OrderInput, order: Order
     quote: {
       period: order.quote.period,
       partial: order.quote.partial,
-      fullPrice: toJsonMoney(order.quote.fullPrice),
-      net: toJsonMoney(order.quote.net),
+      fullPrice: storedMoney(order.quote.fullPrice),
+      net: storedMoney(order.quote.net),
     },
     buyer: order.buyer,
     language: order.language,
     vat: order.vat,
     orderingPerson: order.orderingPerson,
-    items: order.items.map((i) => ({ description: i.description, net: toJsonMoney(i.net) })),
-    gross: toJsonMoney(gross),
-    fromCredit: toJsonMoney(fromCredit),
+    items: order.items.map((i) => ({ description: i.description, net: storedMoney(i.net) })),
+    gross: storedMoney(gross),
+    fromCredit: storedMoney(fromCredit),
     newCard: card.kind === 'new' ? card.card : null,
     recurringConsent: input.recurringConsent ?? false,
     actor: input.actor,
@@ -331,14 +338,14 @@ export type OrderChargeContext = {
   plan: string;
   frequency: Frequency;
   activation: string;
-  quote: { period: { from: string; to: string }; partial: boolean; fullPrice: JsonMoney; net: JsonMoney };
+  quote: { period: { from: string; to: string }; partial: boolean; fullPrice: StoredMoney; net: StoredMoney };
   buyer: Buyer;
   language: 'pl' | 'en';
   vat: VatDecision | null;
   orderingPerson: string | null;
-  items: { description: string; net: JsonMoney }[];
-  gross: JsonMoney;
-  fromCredit: JsonMoney;
+  items: { description: string; net: StoredMoney }[];
+  gross: StoredMoney;
+  fromCredit: StoredMoney;
   /** A new card, saved only once it paid. */
   newCard: KeptCard | null;
   recurringConsent: boolean;
@@ -346,10 +353,6 @@ export type OrderChargeContext = {
   /** Paid on a redirect gateway's page (MOC-BIL-01): no card, the invoice says "other". */
   redirect?: boolean;
 };
-
-type JsonMoney = { amount: string; currency: string };
-const toJsonMoney = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
-const fromJsonMoney = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
 
 /**
  * Settles an order's charge, whichever gateway answered and whenever (the sandbox at once, Stripe's answer
@@ -425,8 +428,8 @@ export async function applyOrderCharge(
     quote: {
       period: context.quote.period,
       partial: context.quote.partial,
-      fullPrice: fromJsonMoney(context.quote.fullPrice),
-      net: fromJsonMoney(context.quote.net),
+      fullPrice: fromStoredMoney(context.quote.fullPrice),
+      net: fromStoredMoney(context.quote.net),
     },
     now,
     activation: context.activation,
@@ -435,13 +438,13 @@ export async function applyOrderCharge(
     vat: context.vat,
     contact,
     orderingPerson: context.orderingPerson,
-    items: context.items.map((i) => ({ description: i.description, net: fromJsonMoney(i.net) })),
+    items: context.items.map((i) => ({ description: i.description, net: fromStoredMoney(i.net) })),
   };
   return start(deps, input, order, {
     paidThrough: order.quote.period.to,
     paymentMethodId: method?.id ?? null,
-    received: { amount: fromJsonMoney(context.gross), method: context.redirect ? 'other' : 'card' },
-    fromCredit: fromJsonMoney(context.fromCredit),
+    received: { amount: fromStoredMoney(context.gross), method: context.redirect ? 'other' : 'card' },
+    fromCredit: fromStoredMoney(context.fromCredit),
     payment: { ...payment, paymentMethodId: method?.id ?? payment.paymentMethodId },
   });
 }

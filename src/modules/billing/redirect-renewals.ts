@@ -2,7 +2,13 @@ import { desc, eq } from 'drizzle-orm';
 import { localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import { randomToken } from '../../platform/ids.ts';
-import { type Money, money, toDecimalString } from '../../platform/money.ts';
+import {
+  fromStoredMoney,
+  money,
+  type StoredMoney,
+  storedMoney,
+  toDecimalString,
+} from '../../platform/money.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
 import { type BillingDeps, RENEW } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
@@ -48,20 +54,16 @@ export type RedirectRenewalContext = {
   restart: boolean;
   /** The plan and net price of the period from the customer's price schedule (a downgrade takes effect). */
   planCode: string;
-  price: JsonMoney;
+  price: StoredMoney;
   issueDate: string;
   buyer: Buyer;
   language: 'pl' | 'en';
   vat: VatDecision | null;
-  items: { description: string; net: JsonMoney }[];
-  gross: JsonMoney;
-  fromCredit: JsonMoney;
+  items: { description: string; net: StoredMoney }[];
+  gross: StoredMoney;
+  fromCredit: StoredMoney;
   actor: string;
 };
-
-type JsonMoney = { amount: string; currency: string };
-const toJson = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
-const fromJson = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
 
 async function latestSubscription(deps: BillingDeps, accountId: string): Promise<SubscriptionRow | null> {
   const [row] = await deps.db.q
@@ -140,14 +142,14 @@ export async function payNextPeriodByRedirect(
       period,
       restart,
       planCode: terms.planCode,
-      price: toJson(terms.price),
+      price: storedMoney(terms.price),
       issueDate: today,
       buyer,
       language,
       vat,
-      items: items.map((i) => ({ description: i.description, net: toJson(i.net) })),
-      gross: toJson(gross),
-      fromCredit: toJson(fromCredit),
+      items: items.map((i) => ({ description: i.description, net: storedMoney(i.net) })),
+      gross: storedMoney(gross),
+      fromCredit: storedMoney(fromCredit),
       actor: input.actor,
     };
     const [year, month] = today.split('-').map(Number) as [number, number];
@@ -216,8 +218,8 @@ export async function applyRedirectRenewal(
     .where(eq(subscriptions.id, context.subscriptionId))
     .for('update');
   if (!subscription) throw new AppError(planChangeErrors['billing.no_subscription']);
-  const gross = fromJson(context.gross);
-  const fromCredit = fromJson(context.fromCredit);
+  const gross = fromStoredMoney(context.gross);
+  const fromCredit = fromStoredMoney(context.fromCredit);
   const invoice = await issueInvoice(deps, {
     clockId: life.clockId,
     policy,
@@ -225,7 +227,7 @@ export async function applyRedirectRenewal(
     subscriptionId: subscription.id,
     issueDate: localDateOf(now, policy.locale.timeZone),
     period: context.period,
-    items: context.items.map((i) => ({ description: i.description, net: fromJson(i.net) })),
+    items: context.items.map((i) => ({ description: i.description, net: fromStoredMoney(i.net) })),
     vat: context.vat,
     buyer: context.buyer,
     language: context.language,

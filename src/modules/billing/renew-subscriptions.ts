@@ -1,7 +1,15 @@
 import { addDays, localDateOf } from '../../platform/calendar.ts';
 import type { DueItem, ScheduleRequest } from '../../platform/due-work/due-work.ts';
 import type { NewEvent } from '../../platform/evidence/event-log.ts';
-import { formatMoney, type Money, money, toDecimalString } from '../../platform/money.ts';
+import {
+  formatMoney,
+  fromStoredMoney,
+  type Money,
+  money,
+  type StoredMoney,
+  storedMoney,
+  toDecimalString,
+} from '../../platform/money.ts';
 import type { Policy } from '../../policy/index.ts';
 import type { AccountContact } from '../lifecycle/index.ts';
 import type { NotificationRequest } from '../notifications/index.ts';
@@ -316,10 +324,10 @@ async function charge(
           buyer: pricing.buyer,
           language: pricing.language,
           vat: pricing.vat,
-          items: pricing.items.map((i) => ({ description: i.description, net: jsonMoney(i.net) })),
-          gross: jsonMoney(pricing.gross),
-          fromCredit: jsonMoney(pricing.fromCredit),
-          toCharge: jsonMoney(pricing.toCharge),
+          items: pricing.items.map((i) => ({ description: i.description, net: storedMoney(i.net) })),
+          gross: storedMoney(pricing.gross),
+          fromCredit: storedMoney(pricing.fromCredit),
+          toCharge: storedMoney(pricing.toCharge),
         },
       };
       batch.payments.push(payment);
@@ -491,16 +499,12 @@ export type RenewalChargeContext = {
     buyer: Buyer;
     language: 'pl' | 'en';
     vat: VatDecision | null;
-    items: { description: string; net: JsonMoney }[];
-    gross: JsonMoney;
-    fromCredit: JsonMoney;
-    toCharge: JsonMoney;
+    items: { description: string; net: StoredMoney }[];
+    gross: StoredMoney;
+    fromCredit: StoredMoney;
+    toCharge: StoredMoney;
   };
 };
-
-type JsonMoney = { amount: string; currency: string };
-const jsonMoney = (m: Money): JsonMoney => ({ amount: m.amount.toString(), currency: m.currency });
-const moneyOf = (m: JsonMoney): Money => money(BigInt(m.amount), m.currency);
 
 /**
  * Settles a renewal charge a remote gateway answered later (its answer or webhook): exactly what the sweep
@@ -541,10 +545,10 @@ export async function applyRenewalCharge(
     buyer: p.buyer,
     language: p.language,
     vat: p.vat,
-    items: p.items.map((i) => ({ description: i.description, net: moneyOf(i.net) })),
-    gross: moneyOf(p.gross),
-    fromCredit: moneyOf(p.fromCredit),
-    toCharge: moneyOf(p.toCharge),
+    items: p.items.map((i) => ({ description: i.description, net: fromStoredMoney(i.net) })),
+    gross: fromStoredMoney(p.gross),
+    fromCredit: fromStoredMoney(p.fromCredit),
+    toCharge: fromStoredMoney(p.toCharge),
   };
   const batch = newBatch();
   // The period may have moved on meanwhile (it never should: the renewal waits for this charge); then the
