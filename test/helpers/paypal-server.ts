@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { createSign, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { makeSigningCertificate } from './test-certificates.ts';
 
 /**
  * A local PayPal REST server that behaves as PayPal's documentation says, for the parts Klauzula uses
@@ -32,7 +29,7 @@ export async function startPaypalServer(options: { clientId?: string; clientSecr
   const clientId = options.clientId ?? 'paypal-test-client';
   const clientSecret = options.clientSecret ?? 'paypal-test-secret';
   const webhookId = 'WH8PAYPALTEST1';
-  const pki = makePki();
+  const pki = makeSigningCertificate({ signingSubject: '/CN=messageverificationcerts.paypal.com (test)' });
   const tokens = new Set<string>();
   type Order = {
     id: string;
@@ -85,7 +82,8 @@ export async function startPaypalServer(options: { clientId?: string; clientSecr
   });
 
   function handle(method: string, path: string, headers: IncomingMessage['headers'], raw: string) {
-    if (method === 'GET' && path === '/certs/paypal.pem') return { status: 200, body: pki.cert, text: true };
+    if (method === 'GET' && path === '/certs/paypal.pem')
+      return { status: 200, body: pki.signingCert, text: true };
     if (method === 'POST' && path === '/v1/oauth2/token') {
       const expected = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
       if (headers.authorization !== expected || raw !== 'grant_type=client_credentials')
@@ -212,7 +210,7 @@ export async function startPaypalServer(options: { clientId?: string; clientSecr
     const message = `${transmissionId}|${transmissionTime}|${options.webhookId ?? webhookId}|${crc32(Buffer.from(body))}`;
     const signature = createSign('RSA-SHA256')
       .update(message)
-      .sign(options.forged ? pki.rogueKey : pki.key, 'base64');
+      .sign(options.forged ? pki.rogueKey : pki.signingKey, 'base64');
     return {
       body,
       headers: {
@@ -309,67 +307,9 @@ export async function startPaypalServer(options: { clientId?: string; clientSecr
     signed,
     close: () =>
       new Promise<void>((resolve) => {
-        rmSync(pki.dir, { recursive: true, force: true });
         server.close(() => resolve());
       }),
   };
 }
 
 export type PaypalServer = Awaited<ReturnType<typeof startPaypalServer>>;
-
-/** PayPal's webhook signing certificate (self-signed) and a forger's key, made with openssl. */
-function makePki() {
-  const dir = mkdtempSync(join(tmpdir(), 'paypal-pki-'));
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sign.key');
-  run(
-    'req',
-    '-new',
-    '-key',
-    'sign.key',
-    '-out',
-    'sign.csr',
-    '-subj',
-    '/CN=messageverificationcerts.paypal.com (test)',
-  );
-  // Self-signed with a fixed validity (2020–2040), so tests on any manual-clock date find it valid.
-  writeFileSync(
-    join(dir, 'ca.cnf'),
-    [
-      '[ca]',
-      'default_ca = test',
-      '[test]',
-      'dir = .',
-      'database = index.txt',
-      'new_certs_dir = .',
-      'serial = serial',
-      'default_md = sha256',
-      'policy = any',
-      '[any]',
-      'commonName = supplied',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'index.txt'), '');
-  writeFileSync(join(dir, 'serial'), '01\n');
-  run(
-    'ca',
-    '-batch',
-    '-selfsign',
-    '-config',
-    'ca.cnf',
-    '-keyfile',
-    'sign.key',
-    '-in',
-    'sign.csr',
-    '-out',
-    'sign.pem',
-    '-notext',
-    '-startdate',
-    '20200101000000Z',
-    '-enddate',
-    '20400101000000Z',
-  );
-  run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'rogue.key');
-  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  return { dir, cert: read('sign.pem'), key: read('sign.key'), rogueKey: read('rogue.key') };
-}

@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { makeSigningCertificate } from './test-certificates.ts';
 
 /**
  * A local HTTP server that answers as tpay.com's Open API documents it, for the calls Klauzula makes:
@@ -30,7 +27,10 @@ export async function startTpayServer(options: { merchantId?: string; securityCo
   const clientSecret = randomBytes(16).toString('hex');
   const merchantId = options.merchantId ?? '1010';
   const securityCode = options.securityCode ?? randomBytes(8).toString('hex');
-  const pki = makePki();
+  const pki = makeSigningCertificate({
+    rootSubject: '/CN=Tpay JWS Root CA (test)',
+    signingSubject: '/CN=notifications-jws.tpay.com (test)',
+  });
   const tokens = new Set<string>();
   const transactions = new Map<
     string,
@@ -216,93 +216,11 @@ export async function startTpayServer(options: { merchantId?: string; securityCo
     },
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      pki.dispose();
     },
   };
 }
 
 export type TpayServer = Awaited<ReturnType<typeof startTpayServer>>;
-
-/** A root CA, a signing certificate it issued, and a self-signed rogue key, made with openssl. */
-function makePki() {
-  const dir = mkdtempSync(join(tmpdir(), 'tpay-pki-'));
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'root.key',
-    '-out',
-    'root.pem',
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=Tpay JWS Root CA (test)',
-  );
-  run(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'sign.key',
-    '-out',
-    'sign.csr',
-    '-subj',
-    '/CN=notifications-jws.tpay.com (test)',
-  );
-  // Issued by the root with a fixed validity (2020–2040), so tests on any sandbox date find it valid.
-  writeFileSync(
-    join(dir, 'ca.cnf'),
-    [
-      '[ca]',
-      'default_ca = test',
-      '[test]',
-      'dir = .',
-      'database = index.txt',
-      'new_certs_dir = .',
-      'serial = serial',
-      'default_md = sha256',
-      'policy = any',
-      '[any]',
-      'commonName = supplied',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'index.txt'), '');
-  writeFileSync(join(dir, 'serial'), '01\n');
-  run(
-    'ca',
-    '-batch',
-    '-config',
-    'ca.cnf',
-    '-cert',
-    'root.pem',
-    '-keyfile',
-    'root.key',
-    '-in',
-    'sign.csr',
-    '-out',
-    'sign.pem',
-    '-notext',
-    '-startdate',
-    '20200101000000Z',
-    '-enddate',
-    '20400101000000Z',
-  );
-  run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'rogue.key');
-  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  const pki = {
-    rootCert: read('root.pem'),
-    signingCert: read('sign.pem'),
-    signingKey: read('sign.key'),
-    rogueKey: read('rogue.key'),
-    dispose: () => rmSync(dir, { recursive: true, force: true }),
-  };
-  return pki;
-}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
