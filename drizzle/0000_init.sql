@@ -741,6 +741,7 @@ CREATE TABLE "refund_obligations" (
 	"refund_id" text,
 	"reference" text,
 	"refunded_at" timestamp (3) with time zone,
+	"failure" text,
 	"created_at" timestamp (3) with time zone NOT NULL
 );
 --> statement-breakpoint

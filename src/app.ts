@@ -42,6 +42,7 @@ import {
   makeLifecycle,
   makePlanChanges,
   retentionLifeFacts,
+  settleObligationsOfRefund,
 } from './modules/lifecycle/index.ts';
 import { registerLifecycleRoutes } from './modules/lifecycle/lifecycle-routes.ts';
 import { makeOperatorActions } from './modules/lifecycle/operator-actions.ts';
@@ -267,6 +268,8 @@ export async function buildApp(config: AppConfig) {
       contactsOf: accounts.contactsOf,
     },
     portalUrl: config.portalUrl,
+    // A gateway refund confirmed or failed: lifecycle's refund obligations follow it (CM-LIF-20, QU-LIF-08).
+    onRefundSettled: (settlement) => settleObligationsOfRefund({ db, eventLog, dueWork }, settlement),
   });
   billingRef = billing;
   const accountLife = makeAccountLife({

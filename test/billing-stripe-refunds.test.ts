@@ -194,3 +194,198 @@ describe('Stripe refunds out of the transaction', () => {
     assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 1);
   });
 });
+
+/** A ClickMeeting sole trader (eligible to withdraw, CM-LIF-19) who ordered Live monthly by card at Stripe. */
+async function anEligibleOrder(world: StripeWorld): Promise<{ accountId: string; paymentId: string }> {
+  const { app, stripe } = world;
+  const res = await app.http.inject({
+    method: 'POST',
+    url: '/v1/registrations',
+    headers: app.operator,
+    payload: aRegistration(app.current().policy, {
+      email: 'anna@szkolenia.example',
+      company: {
+        name: 'Anna Nowak Szkolenia',
+        taxId: '5260250274',
+        country: 'PL',
+        address: { street: 'ul. Długa 1', postalCode: '80-831', city: 'Gdańsk', country: 'PL' },
+        isSoleTrader: true,
+        isLegalPerson: false,
+      },
+    }),
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const accountId: string = res.json().accountId;
+  const ordered = await app.http.inject({
+    method: 'POST',
+    url: `/v1/accounts/${accountId}/subscriptions`,
+    headers: app.operator,
+    payload: { plan: 'live', frequency: 'monthly', card: GOOD_CARD, recurringConsent: true },
+  });
+  assert.equal(ordered.statusCode, 201, ordered.body);
+  assert.deepEqual(await stripe.deliver(), [200]);
+  return { accountId, paymentId: ordered.json().payment.id };
+}
+
+function withdraw(app: TestApp, accountId: string) {
+  return app.http.inject({
+    method: 'POST',
+    url: `/v1/accounts/${accountId}/withdrawal`,
+    headers: app.operator,
+    payload: {
+      channel: 'email',
+      sentAt: '2026-03-20T09:00:00+01:00',
+      receivedAt: '2026-03-20T09:00:00+01:00',
+    },
+  });
+}
+
+async function obligations(app: TestApp, accountId: string) {
+  const res = await app.http.inject({
+    method: 'GET',
+    url: `/v1/accounts/${accountId}/withdrawal`,
+    headers: app.operator,
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json().refunds as {
+    id: string;
+    status: string;
+    method: string;
+    amount: string;
+    dueBy: string;
+    refundedAt: string | null;
+    failure: string | null;
+  }[];
+}
+
+describe('Refund obligations wait for the gateway (CM-LIF-20)', () => {
+  it('CM-LIF-20: a withdrawal received 2026-03-20 refunds 146.37 through Stripe, which answers pending: the obligation (due by 2026-04-03) is pending, not met; refund.updated succeeded on 2026-03-23 makes it refunded at Stripe’s time; its replay changes nothing', async (t) => {
+    const world = await aStripeWorld(t);
+    const { app, stripe, clock } = world;
+    const { accountId, paymentId } = await anEligibleOrder(world);
+    clock.set('2026-03-20T10:00:00+01:00');
+    stripe.refundsStartPending();
+    const res = await withdraw(app, accountId);
+    assert.equal(res.statusCode, 201, res.body);
+    assert.deepEqual(
+      res
+        .json()
+        .refunds.map((r: { status: string; method: string; amount: string; dueBy: string }) => [
+          r.status,
+          r.method,
+          r.amount,
+          r.dueBy,
+        ]),
+      [['pending', 'gateway', '146.37', '2026-04-03']],
+    );
+    // The runner sends it; Stripe accepts it pending: sent, not confirmed, not sent again.
+    assert.equal(await app.billing.sendDueRefunds(), 1);
+    const [stripeRefund] = [...stripe.refunds.values()];
+    assert.equal(stripeRefund!.status, 'pending');
+    assert.deepEqual(
+      (await refundsOf(app, accountId)).map((r) => [r.status, r.providerRef, r.key]),
+      [['pending', stripeRefund!.id, `refund:${paymentId}`]],
+    );
+    assert.deepEqual(
+      (await obligations(app, accountId)).map((o) => [o.status, o.refundedAt]),
+      [['pending', null]],
+    );
+    assert.deepEqual(await stripe.deliver(['refund.created']), [200]);
+    clock.set('2026-03-20T11:00:00+01:00');
+    assert.equal(await app.billing.sendDueRefunds(), 0, 'not sent again');
+    assert.equal((await obligations(app, accountId))[0]!.status, 'pending');
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 0);
+
+    clock.set('2026-03-23T08:15:00+01:00');
+    stripe.finishRefund(String(stripeRefund!.id), 'succeeded');
+    clock.set('2026-03-23T09:00:00+01:00');
+    assert.deepEqual(await stripe.deliver(['refund.updated']), [200]);
+    const [met] = await obligations(app, accountId);
+    assert.deepEqual(
+      [met!.status, met!.refundedAt, met!.failure],
+      ['refunded', '2026-03-23T07:15:00.000Z', null],
+    );
+    assert.deepEqual(await invoiceKinds(app, accountId), [
+      ['KOR', 'paid', '-146.37'],
+      ['VAT', 'paid', '146.37'],
+    ]);
+    const sent = await ofType(app, accountId, 'payment.refund_sent');
+    assert.deepEqual(
+      sent.map((e) => [e.data.providerRef, e.data.sentAt]),
+      [[stripeRefund!.id, '2026-03-23T07:15:00.000Z']],
+    );
+    const updated = stripe.events.find((e) => e.type === 'refund.updated')!;
+    const replay = await stripeWebhook(app, updated.payload, stripe.sign(updated.payload));
+    assert.deepEqual([replay.statusCode, replay.json().result], [200, 'duplicate']);
+    assert.equal((await ofType(app, accountId, 'payment.refund_sent')).length, 1);
+    assert.equal((await obligations(app, accountId))[0]!.refundedAt, '2026-03-23T07:15:00.000Z');
+    assert.equal((await app.eventLog.verify()).ok, true);
+  });
+
+  it('CM-LIF-20: a Stripe refund that fails reopens the obligation: due again with the failure for staff (refund.failed, payment.refund_failed), the KOR unpaid; when 2026-04-03 passes it is overdue (refund.overdue); staff then give it back by transfer and it is met', async (t) => {
+    const world = await aStripeWorld(t);
+    const { app, stripe, clock } = world;
+    const { accountId } = await anEligibleOrder(world);
+    clock.set('2026-03-20T10:00:00+01:00');
+    stripe.refundsStartPending();
+    assert.equal((await withdraw(app, accountId)).statusCode, 201);
+    assert.equal(await app.billing.sendDueRefunds(), 1);
+    const [stripeRefund] = [...stripe.refunds.values()];
+    stripe.finishRefund(String(stripeRefund!.id), 'failed');
+    clock.set('2026-03-24T09:00:00+01:00');
+    // Stripe sends both refund.updated and refund.failed: one failure is applied.
+    assert.deepEqual(await stripe.deliver(['refund.updated', 'refund.failed']), [200, 200]);
+    const [reopened] = await obligations(app, accountId);
+    assert.deepEqual(
+      [reopened!.status, reopened!.refundedAt, reopened!.failure],
+      ['due', null, 'stripe refund failed: expired_or_canceled_card'],
+    );
+    assert.deepEqual(
+      (await refundsOf(app, accountId)).map((r) => r.status),
+      ['failed'],
+    );
+    assert.deepEqual(await invoiceKinds(app, accountId), [
+      ['KOR', 'issued', '-146.37'],
+      ['VAT', 'paid', '146.37'],
+    ]);
+    const failedEvents = await ofType(app, accountId, 'refund.failed');
+    assert.deepEqual(
+      failedEvents.map((e) => [e.clause, e.data.obligation, e.data.dueBy, e.data.amount]),
+      [['CM-LIF-20', reopened!.id, '2026-04-03', '146.37']],
+    );
+    assert.equal((await ofType(app, accountId, 'payment.refund_failed')).length, 1);
+    // A replayed failure changes nothing.
+    const failedEvent = stripe.events.find((e) => e.type === 'refund.failed')!;
+    const replay = await stripeWebhook(app, failedEvent.payload, stripe.sign(failedEvent.payload));
+    assert.equal(replay.json().result, 'duplicate');
+    assert.equal((await ofType(app, accountId, 'refund.failed')).length, 1);
+
+    // Not met by the deadline: overdue the day after, 2026-04-04.
+    clock.set('2026-04-03T23:00:00+02:00');
+    await app.dueWork.sweep({ clockId: null, now: clock.now() });
+    assert.equal((await ofType(app, accountId, 'refund.overdue')).length, 0);
+    clock.set('2026-04-04T00:30:00+02:00');
+    await app.dueWork.sweep({ clockId: null, now: clock.now() });
+    const overdue = await ofType(app, accountId, 'refund.overdue');
+    assert.deepEqual(
+      overdue.map((e) => [e.clause, e.data.obligation, e.data.status, e.data.failure]),
+      [['CM-LIF-20', reopened!.id, 'due', 'stripe refund failed: expired_or_canceled_card']],
+    );
+
+    // Staff send it by transfer instead: met, the KOR paid.
+    const sent = await app.http.inject({
+      method: 'POST',
+      url: `/v1/accounts/${accountId}/refund-obligations/${reopened!.id}/transfer`,
+      headers: app.operator,
+      payload: { reference: 'PKO 2026/04/04/7' },
+    });
+    assert.equal(sent.statusCode, 200, sent.body);
+    const [met] = await obligations(app, accountId);
+    assert.deepEqual([met!.status, met!.failure], ['refunded', null]);
+    assert.deepEqual(await invoiceKinds(app, accountId), [
+      ['KOR', 'paid', '-146.37'],
+      ['VAT', 'paid', '146.37'],
+    ]);
+    assert.equal((await app.eventLog.verify()).ok, true);
+  });
+});

@@ -45,6 +45,8 @@ async function invoices(app: TestApp, accountId: string) {
   return res.json().invoices as {
     id: string;
     kind: string;
+    status: string;
+    amountPaid: string;
     issueDate: string;
     dueDate: string | null;
     period: { from: string; to: string } | null;
@@ -244,5 +246,178 @@ describe('Quanda: the provider ends a paid contract by notice (QU-LIF-05, art. 1
       }),
       '2026-06-02',
     );
+  });
+
+  describe('an annual period invoiced ahead in full (QU-BIL-05) that the notice ends early', () => {
+    // PROFESIONAL 200 annual (5,900 CZK net + 21 % VAT = 7,139.00) ordered 2026-01-01; 2027 is invoiced on
+    // 2026-12-18 (14 days ahead), due 2027-01-01. A notice proven delivered 2026-12-21 falls in 2026's period,
+    // which ends before its 30 days: the contract ends 2027-01-20, inside 2027. The 345 days 2027-01-21..12-31
+    // are not owed: KOR of 7,139.00 × 345/365 = 6,747.82 (net 5,576.71, VAT 1,171.11); 20 days stay owed:
+    // 391.18 (net 323.29 = 5,900 × 20/365, VAT 67.89).
+    async function anAnnualCustomerInvoicedAhead(app: TestApp) {
+      const clock = await aTestClock(app, '2026-01-01T09:00:00+01:00');
+      const { accountId } = await registered(app, clock, { company: czechCompany });
+      await activate(app, EMAIL);
+      const res = await post(app, `/v1/accounts/${accountId}/subscriptions`, {
+        plan: 'professional_200',
+        frequency: 'annual',
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      await payAll(app, accountId);
+      await advanceClock(app, clock, '2026-12-18T09:00:00+01:00');
+      const ahead = (await invoices(app, accountId)).find((i) => i.issueDate === '2026-12-18')!;
+      assert.deepEqual(
+        [ahead.period, ahead.gross, ahead.dueDate, ahead.status],
+        [{ from: '2027-01-01', to: '2027-12-31' }, '7139.00', '2027-01-01', 'issued'],
+      );
+      return { clock, accountId, ahead };
+    }
+
+    async function giveNotice(app: TestApp, accountId: string) {
+      const res = await post(app, `/v1/accounts/${accountId}/operator-actions`, {
+        action: 'notice',
+        reason: 'Quanda discontinues contracts in this segment',
+        evidence: ['registered letter RR 1234'],
+        deliveredAt: '2026-12-21T10:00:00+01:00',
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.equal(res.json().lastDay, '2027-01-20');
+    }
+
+    const pay = (app: TestApp, accountId: string, invoiceId: string, amount: string, reference: string) =>
+      post(app, `/v1/accounts/${accountId}/invoices/${invoiceId}/payments`, {
+        amount,
+        currency: 'CZK',
+        reference,
+      });
+
+    it('QU-LIF-05, QU-BIL-05: 2027 paid in full on 2026-12-19, notice delivered 2026-12-21 → on the notice day a KOR of -6,747.82 (net -5,576.71, VAT 21 % -1,171.11) for 2027-01-21..12-31 and the whole 6,747.82 refunded by transfer, no 100 CZK fee; the contract ends 2027-01-20 and nothing renews', async (t) => {
+      const app = await anApp(t, 'quanda');
+      const { clock, accountId, ahead } = await anAnnualCustomerInvoicedAhead(app);
+      await advanceClock(app, clock, '2026-12-19T10:00:00+01:00');
+      assert.equal((await pay(app, accountId, ahead.id, '7139.00', 'KB 2027')).statusCode, 201);
+      await advanceClock(app, clock, '2026-12-21T11:00:00+01:00');
+      await giveNotice(app, accountId);
+
+      const all = await invoices(app, accountId);
+      const kor = all.filter((i) => i.kind === 'KOR');
+      assert.equal(kor.length, 1);
+      assert.deepEqual(
+        [kor[0]!.issueDate, kor[0]!.period, kor[0]!.net, kor[0]!.vat, kor[0]!.gross, kor[0]!.status],
+        [
+          '2026-12-21',
+          { from: '2027-01-01', to: '2027-12-31' },
+          '-5576.71',
+          '-1171.11',
+          '-6747.82',
+          'partially_paid',
+        ],
+      );
+      const original = all.find((i) => i.id === ahead.id)!;
+      assert.deepEqual([original.status, original.amountPaid], ['paid', '7139.00']);
+      const log = await events(app, accountId);
+      const corrected = log.find((e) => e.type === 'invoice.corrected');
+      assert.deepEqual(
+        [
+          corrected?.clause,
+          corrected?.data.corrects,
+          corrected?.data.from,
+          corrected?.data.to,
+          corrected?.data.days,
+          corrected?.data.periodDays,
+          corrected?.data.correctedGross,
+          corrected?.data.refund,
+        ],
+        ['QU-LIF-05', ahead.id, '2027-01-21', '2027-12-31', 345, 365, '391.18', '6747.82'],
+      );
+      const [refund] = await app.billing.refunds(accountId);
+      assert.deepEqual(
+        [refund?.status, refund?.amount, refund?.reason, refund?.invoiceId],
+        ['awaiting_transfer', 674782n, 'provider_notice', kor[0]!.id],
+      );
+      const refunded = log.filter((e) => e.type === 'payment.refunded');
+      assert.deepEqual(
+        refunded.map((e) => [e.clause, e.data.amount, e.data.fee, e.data.method]),
+        [['QU-LIF-05', '6747.82', null, 'transfer']],
+      );
+      const ending = log.find((e) => e.type === 'subscription.ending');
+      assert.deepEqual(
+        [ending?.data.overInvoicedFrom, ending?.data.overInvoicedTo, ending?.data.corrections],
+        ['2027-01-21', '2027-12-31', [kor[0]!.id]],
+      );
+
+      // Staff send the transfer: the KOR is paid.
+      const sent = await post(app, `/v1/accounts/${accountId}/refunds/${refund!.id}/transfer`, {
+        reference: 'KB OUT 2026-12-22',
+      });
+      assert.equal(sent.statusCode, 200, sent.body);
+      assert.deepEqual(
+        (await invoices(app, accountId)).filter((i) => i.kind === 'KOR').map((i) => [i.status, i.amountPaid]),
+        [['paid', '-6747.82']],
+      );
+
+      await advanceClock(app, clock, '2027-01-20T23:00:00+01:00');
+      assert.equal(
+        (await entitlements(app, accountId)).access,
+        'full',
+        'the last day, 2027-01-20, is served',
+      );
+      await advanceClock(app, clock, '2027-01-21T00:00:00+01:00');
+      assert.equal((await entitlements(app, accountId)).state, 'terminated');
+      await advanceClock(app, clock, '2027-12-19T00:00:00+01:00');
+      const after = await events(app, accountId);
+      assert.equal(
+        after.filter((e) => e.type === 'payment.refunded').length,
+        1,
+        'nothing refunded at the end',
+      );
+      assert.equal((await invoices(app, accountId)).length, 3, 'no 2028 invoice');
+      assert.equal((await app.eventLog.verify()).ok, true);
+    });
+
+    it('QU-LIF-05, QU-BIL-05, QU-LIF-01: 2027 unpaid at the notice → the KOR of -6,747.82 lowers what is owed to 391.18, still due 2027-01-01 (no refund); paying 391.18 (the corrected debt) settles it with nothing left over', async (t) => {
+      const app = await anApp(t, 'quanda');
+      const { clock, accountId, ahead } = await anAnnualCustomerInvoicedAhead(app);
+      await advanceClock(app, clock, '2026-12-21T11:00:00+01:00');
+      await giveNotice(app, accountId);
+      const all = await invoices(app, accountId);
+      const original = all.find((i) => i.id === ahead.id)!;
+      const kor = all.find((i) => i.kind === 'KOR')!;
+      assert.deepEqual(
+        [original.status, original.dueDate, original.amountPaid],
+        ['partially_paid', '2027-01-01', '6747.82'],
+        '7,139.00 - 6,747.82 = 391.18 open',
+      );
+      assert.deepEqual([kor.gross, kor.status, kor.amountPaid], ['-6747.82', 'paid', '-6747.82']);
+      assert.equal((await app.billing.refunds(accountId)).length, 0);
+      assert.equal((await events(app, accountId)).filter((e) => e.type === 'payment.refunded').length, 0);
+
+      // 391.18 paid on 2027-01-05: the invoice is settled; nothing is left over.
+      await advanceClock(app, clock, '2027-01-05T10:00:00+01:00');
+      const paid = await pay(app, accountId, ahead.id, '391.18', 'KB 391');
+      assert.equal(paid.statusCode, 201, paid.body);
+      const settled = (await invoices(app, accountId)).find((i) => i.id === ahead.id)!;
+      assert.deepEqual([settled.status, settled.amountPaid], ['paid', '7139.00']);
+      const recorded = (await events(app, accountId)).find((e) => e.type === 'payment.recorded');
+      assert.deepEqual([recorded?.data.invoiceStatus, recorded?.data.excess], ['paid', '0.00']);
+    });
+
+    it('QU-LIF-05, QU-BIL-05: 3,000.00 of 2027 paid before the notice → the KOR of -6,747.82 settles the open 4,139.00 and the paid excess 3,000.00 - 391.18 = 2,608.82 is refunded by transfer, no fee', async (t) => {
+      const app = await anApp(t, 'quanda');
+      const { clock, accountId, ahead } = await anAnnualCustomerInvoicedAhead(app);
+      await advanceClock(app, clock, '2026-12-19T10:00:00+01:00');
+      assert.equal((await pay(app, accountId, ahead.id, '3000.00', 'KB part')).statusCode, 201);
+      await advanceClock(app, clock, '2026-12-21T11:00:00+01:00');
+      await giveNotice(app, accountId);
+      const all = await invoices(app, accountId);
+      const original = all.find((i) => i.id === ahead.id)!;
+      const kor = all.find((i) => i.kind === 'KOR')!;
+      assert.deepEqual([original.status, original.amountPaid], ['paid', '7139.00']);
+      assert.deepEqual([kor.gross, kor.status, kor.amountPaid], ['-6747.82', 'partially_paid', '-4139.00']);
+      assert.deepEqual(
+        (await app.billing.refunds(accountId)).map((r) => [r.status, r.amount, r.reason]),
+        [['awaiting_transfer', 260882n, 'provider_notice']],
+      );
+    });
   });
 });

@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
  *   charge; 4000 0025 0000 3155 needs 3-D Secure: `requires_action` with a client secret on-session, 402
  *   `authentication_required` off-session;
  * - events (`payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.requires_action`,
- *   `charge.refunded`, `refund.created`) signed like Stripe's webhooks: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
+ *   `charge.refunded`, `refund.created`, `refund.updated`, `refund.failed`) signed like Stripe's webhooks: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
  *   "t.payload" with the endpoint secret>`, delivered to `target` when asked (`deliver`), so a test can
  *   replay, reorder or hold them.
  *
@@ -57,6 +57,8 @@ export async function startStripeServer(options: {
   const drops = new Map<string, number>();
   const outages = new Map<string, number>();
   let seq = 0;
+  /** How many of the next refunds Stripe creates `pending` (settled later by `finishRefund`). */
+  let pendingRefunds = 0;
   const id = (prefix: string) =>
     `${prefix}_${(++seq).toString().padStart(6, '0')}${randomBytes(6).toString('hex')}`;
 
@@ -292,9 +294,11 @@ export async function startStripeServer(options: {
         currency: intent.currency,
         payment_intent: intent.id,
         metadata: params.metadata ?? {},
-        status: 'succeeded',
+        status: pendingRefunds > 0 ? 'pending' : 'succeeded',
+        failure_reason: null as string | null,
         created: unix(),
       };
+      if (pendingRefunds > 0) pendingRefunds -= 1;
       refunds.set(refund.id, refund);
       emit('charge.refunded', {
         id: intent.latest_charge,
@@ -433,6 +437,26 @@ export async function startStripeServer(options: {
       outages.set(path, times);
     },
     sign,
+    /** The next `times` refunds are created `pending` (as Stripe does for some payment methods and banks). */
+    refundsStartPending(times = 1) {
+      pendingRefunds = times;
+    },
+    /**
+     * Stripe finishes a refund: `succeeded`, or `failed` (the money went back to the customer's account and
+     * bounced; `failure_reason`), and emits `refund.updated` (and `refund.failed` for a failure).
+     */
+    finishRefund(
+      refundId: string,
+      status: 'succeeded' | 'failed',
+      failureReason = 'expired_or_canceled_card',
+    ) {
+      const refund = refunds.get(refundId);
+      if (!refund) throw new Error(`no refund ${refundId}`);
+      refund.status = status;
+      if (status === 'failed') refund.failure_reason = failureReason;
+      emit('refund.updated', structuredClone(refund));
+      if (status === 'failed') emit('refund.failed', structuredClone(refund));
+    },
     /** Sends an event (by id) to the target, signed; returns the target's status. */
     async send(eventId: string, options: { secret?: string; payload?: string } = {}): Promise<number> {
       const event = events.find((e) => e.id === eventId);

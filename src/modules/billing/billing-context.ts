@@ -29,6 +29,19 @@ export const SANDBOX_INVOICE_SERIES = { series: 'TEST/FV', pattern: 'TEST/FV/{YY
 
 export type InvoiceSeries = { series: string; pattern: string };
 
+/** A gateway refund confirmed (`refunded`, at the gateway's time) or failed (`failure`), for its account's policy. */
+export type RefundSettlement = {
+  accountId: string;
+  /** The account's test clock, if any (for due items). */
+  clockId: string | null;
+  refundId: string;
+  outcome: 'refunded' | 'failed';
+  at: Date;
+  failure: string | null;
+  policy: Policy;
+  cause: string;
+};
+
 /** A series is named by its pattern's fixed prefix: `FV/{YYYY}/{MM}/{NNNN}` → `FV`. */
 export function seriesOfPattern(pattern: string): InvoiceSeries {
   const prefix = pattern.slice(0, pattern.indexOf('{')).replace(/[/_.-]+$/, '');
@@ -98,6 +111,11 @@ export type BillingDeps = {
   };
   /** Where links in mails point, e.g. https://app.example.com */
   portalUrl: string;
+  /**
+   * Told inside the transaction that settles a gateway refund, when the gateway confirms it or it fails
+   * (`settleRefund`, `failRefund`): lifecycle's refund obligations follow it (CM-LIF-20, QU-LIF-08).
+   */
+  onRefundSettled?: ((settlement: RefundSettlement) => Promise<void>) | undefined;
   /** VIES for EU VAT ids; `offlineVies` (nothing checked) unless configured. */
   vies?: ViesClient;
   /** KSeF submission, when configured: the client and the seller's NIP (the KSeF context). */

@@ -205,10 +205,12 @@ export const refunds = pgTable(
     /**
      * `awaiting_transfer`: decided and documented (KOR), the operator has not confirmed the transfer yet.
      * `pending`: decided and documented (KOR), to be sent to a remote gateway (Stripe) by the refund runner,
-     * outside any transaction, under `idempotency_key`; `refunded` once the gateway answered or its webhook came.
+     * outside any transaction, under `idempotency_key`, and waiting for the gateway's confirmation (a sent one has
+     * its `provider_ref`); `refunded` once the gateway confirmed (its answer or its webhook); `failed` when the
+     * gateway refused or later failed it (`last_error`; the money is still owed: see lifecycle's obligations).
      */
     status: text('status')
-      .$type<'refunded' | 'awaiting_transfer' | 'pending'>()
+      .$type<'refunded' | 'awaiting_transfer' | 'pending' | 'failed'>()
       .notNull()
       .default('refunded'),
     /** When the money went out (the gateway's answer, or the day the operator confirmed the transfer). */

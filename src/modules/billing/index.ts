@@ -47,7 +47,7 @@ import { applyStripeEvent } from './webhook-stripe.ts';
 import { applyTpayNotification } from './webhook-tpay.ts';
 import { withdrawRecurringConsent } from './withdraw-recurring-consent.ts';
 
-export { INVOICE_SERIES, RENEW } from './billing-context.ts';
+export { INVOICE_SERIES, RENEW, type RefundSettlement } from './billing-context.ts';
 export { billingErrors } from './billing-errors.ts';
 export { paymentMethodJson } from './billing-overview.ts';
 export type {

@@ -1,14 +1,24 @@
-import { addDays, addMonths, addYears, type LocalDate } from '../../platform/calendar.ts';
+import { addDays, addMonths, addYears, type LocalDate, localDateOf } from '../../platform/calendar.ts';
 import type { DueItem } from '../../platform/due-work/due-work.ts';
-import { toDecimalString } from '../../platform/money.ts';
+import { type Money, money, multiplyRatio, subtract, toDecimalString } from '../../platform/money.ts';
+import type { Policy } from '../../policy/index.ts';
 import { billPurchase } from './bill-purchase.ts';
-import { type BillingDeps, RENEW } from './billing-context.ts';
-import { subscriptionLineText } from './invoice-rules.ts';
+import { type BillingDeps, invoiceSeriesFor, isSandboxSeries, RENEW } from './billing-context.ts';
+import type { InvoiceRow, RefundRow, SubscriptionRow } from './billing-store.ts';
+import { invoiceDocumentFromJson, invoiceDocumentToJson } from './invoice-json.ts';
+import { takeInvoiceNumber } from './invoice-numbering.ts';
+import { issuesKsefInvoices, subscriptionLineText } from './invoice-rules.ts';
 import { planName } from './issue-invoice.ts';
-import { type Frequency, type Period, periodDays, prorate } from './periods.ts';
+import { renderFa3 } from './ksef/index.ts';
+import { daysFrom, type Frequency, fullPeriod, type Period, periodDays, prorate } from './periods.ts';
 import { makePlanChangesStore } from './plan-changes-store.ts';
+import { refundPaidExcess } from './refund-payment.ts';
+import { refundCorrection } from './refund-rules.ts';
 import { renewalDueAt } from './renewal-rules.ts';
 import { termsAt } from './subscription-terms.ts';
+
+/** The refund reason (and correction reason) of the days after a provider notice's last day (QU-LIF-05). */
+export const PROVIDER_NOTICE_REASON = 'provider_notice';
 
 /**
  * Due item: just before the renewal that would start the period the contract's last day falls in (or the one
@@ -58,9 +68,12 @@ export function providerNoticeEnd(input: {
  * `billing.final_period` due item replaces it: that period is invoiced only up to the last day, pro rata
  * (Quanda invoices each month on its 1st, art. 8.4, so a notice delivered on 2026-05-20 is followed by a June
  * invoice for 06-01..06-19, 19/30); a last day that ends a period replaces the renewal after it with nothing.
- * A last day inside a period already invoiced in full (an annual period invoiced ahead, QU-BIL-05) is put on
- * record (`overInvoicedFrom`..`overInvoicedTo`) for staff to correct; it is not corrected automatically. Event `subscription.ending`
- * with the clause. Returns the last day; null without a live subscription.
+ * A last day inside a period already invoiced in full (an annual period invoiced ahead 14 days before it
+ * starts, QU-BIL-05: a notice delivered 2026-12-21 ends the contract on 2027-01-20, inside 2027) is corrected
+ * here, at the notice (`correctOverInvoiced`): a KOR for the days after the last day, the paid excess given
+ * back, the subscription's period ending on the last day. Event `subscription.ending` with the clause (and
+ * `overInvoicedFrom`..`overInvoicedTo`, the corrections). Returns the last day; null without a live
+ * subscription.
  */
 export async function endAfterProviderNotice(
   deps: BillingDeps,
@@ -73,7 +86,12 @@ export async function endAfterProviderNotice(
     actor: string;
     cause: string;
   },
-): Promise<{ lastDay: LocalDate; finalPeriod: Period | null } | null> {
+): Promise<{
+  lastDay: LocalDate;
+  finalPeriod: Period | null;
+  corrections: InvoiceRow[];
+  refunds: RefundRow[];
+} | null> {
   const subscription = await deps.store.liveSubscription(input.accountId, true);
   if (!subscription || subscription.status === 'ended') return null;
   const [life] = await deps.lifecycle.load([input.accountId]);
@@ -87,10 +105,13 @@ export async function endAfterProviderNotice(
   });
   const last = periodContaining(current, subscription.frequency, lastDay);
   const finalPeriod = lastDay > current.to && lastDay < last.to ? { from: last.from, to: lastDay } : null;
+  let corrected: { corrections: InvoiceRow[]; refunds: RefundRow[] } = { corrections: [], refunds: [] };
   if (lastDay <= current.to) {
     // Nothing renews any more: the current period (invoiced) is the last.
     await deps.dueWork.cancel(input.accountId, RENEW, subscription.id);
     await deps.store.updateSubscription(subscription.id, { cancelAtPeriodEnd: true, updatedAt: input.at });
+    if (lastDay < current.to)
+      corrected = await correctOverInvoiced(deps, { ...input, policy, subscription, lastDay });
   } else {
     // The renewal replaced: the one starting the last, shortened period, or the one after a last day that
     // ends a period. One millisecond before it, so it runs first.
@@ -124,10 +145,191 @@ export async function endAfterProviderNotice(
         finalPeriodTo: finalPeriod?.to ?? null,
         overInvoicedFrom: lastDay < current.to ? addDays(lastDay, 1) : null,
         overInvoicedTo: lastDay < current.to ? current.to : null,
+        corrections: corrected.corrections.map((c) => c.id),
+        refunds: corrected.refunds.map((r) => r.id),
       },
     },
   ]);
-  return { lastDay, finalPeriod };
+  return { lastDay, finalPeriod, ...corrected };
+}
+
+/**
+ * The share of `invoice`'s gross for its days after `lastDay`: a whole billing period by the policy's day
+ * count (the same share the last, shortened period would be invoiced by, QU-LIF-05: 2027-01-21..12-31 of
+ * 2027 = 345/365), a shorter one (a first partial month, an upgrade's difference) by its own calendar days.
+ * Half up. Pure.
+ */
+export function overInvoicedShare(
+  invoice: { gross: Money; period: Period },
+  frequency: Frequency,
+  lastDay: LocalDate,
+  dayCount: Policy['billing']['dayCount'],
+): Money {
+  const days = daysFrom(invoice.period, addDays(lastDay, 1));
+  if (days === 0) return money(0n, invoice.gross.currency);
+  const whole = fullPeriod(invoice.period.from, frequency);
+  return whole.to === invoice.period.to
+    ? prorate(invoice.gross, days, invoice.period, frequency, dayCount, 'half_up')
+    : multiplyRatio(invoice.gross, BigInt(days), BigInt(periodDays(invoice.period)), 'half_up');
+}
+
+/**
+ * A provider notice's last day falls inside a period already invoiced in full (QU-LIF-05 with QU-BIL-05's
+ * invoice 14 days ahead). The seed ends the contract on that day (art. 12.1–12.2) and sets no fee for the
+ * provider's notice (the 100 CZK of art. 4.6 and 12.5 are for the customer's objection and withdrawal), so
+ * the days after it are not owed: for each of the subscription's invoices reaching past it,
+ * - a correcting invoice (KOR, numbered in the policy's correction series, its FA(3) XML for a Polish seller)
+ *   of the share for those days (`overInvoicedShare`), spread over the original's lines with their VAT rates;
+ * - the part of it the customer still owed lowers what is owed: it is settled on the original invoice (its
+ *   `amount_paid` counts corrections as well as payments), so dunning and overdue facts see only the
+ *   corrected amount (unpaid 7,139.00 corrected by 6,747.82 → 391.18 open, due on the original's day);
+ * - what was paid beyond the corrected amount is refunded in full (`refundPaidExcess`, reason
+ *   `provider_notice`, no fee), on the KOR.
+ * Issued at the notice, not on the last day: the notice fixes the last day, and the original's due date
+ * (2027-01-01) comes before it; waiting would make the customer overdue (QU-LIF-01) for days never to be
+ * served. The subscription's period then ends on the last day (paid through it once the rest is settled).
+ * Inside the notice's transaction.
+ */
+async function correctOverInvoiced(
+  deps: BillingDeps,
+  input: {
+    accountId: string;
+    policy: Policy;
+    subscription: SubscriptionRow;
+    lastDay: LocalDate;
+    clause: string | null;
+    at: Date;
+    actor: string;
+    cause: string;
+  },
+): Promise<{ corrections: InvoiceRow[]; refunds: RefundRow[] }> {
+  const { policy, subscription, lastDay } = input;
+  const today = localDateOf(input.at, policy.locale.timeZone);
+  const corrections: InvoiceRow[] = [];
+  const refunds: RefundRow[] = [];
+  const reaching = (await deps.store.invoicesOf(input.accountId)).filter(
+    (i) =>
+      i.kind === 'VAT' &&
+      i.subscriptionId === subscription.id &&
+      i.periodFrom !== null &&
+      i.periodTo !== null &&
+      i.periodTo > lastDay,
+  );
+  let settledAll = reaching.length > 0;
+  for (const listed of reaching) {
+    const invoice = (await deps.store.invoice(input.accountId, listed.id, true))!;
+    const period = { from: invoice.periodFrom!, to: invoice.periodTo! };
+    const gross = money(invoice.gross, invoice.currency);
+    const share = overInvoicedShare(
+      { gross, period },
+      subscription.frequency,
+      lastDay,
+      policy.billing.dayCount,
+    );
+    if (share.amount <= 0n) continue;
+    const series = invoiceSeriesFor(isSandboxSeries(invoice.series) ? 'sandbox' : null, policy, 'KOR');
+    const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: today });
+    const document = refundCorrection(invoiceDocumentFromJson(invoice.document), {
+      number,
+      issueDate: today,
+      refund: share,
+      reason: PROVIDER_NOTICE_REASON,
+      method: 'transfer',
+    });
+    if (document.correction && invoice.ksefNumber)
+      document.correction.original.ksefNumber = invoice.ksefNumber;
+    // What the customer paid beyond the corrected amount goes back; the rest of the share lowers what is owed.
+    const correctedGross = invoice.gross - share.amount;
+    const excess = invoice.amountPaid > correctedGross ? invoice.amountPaid - correctedGross : 0n;
+    const offset = share.amount - excess;
+    const settled = invoice.amountPaid + offset;
+    const status = settled >= invoice.gross ? 'paid' : settled > 0n ? 'partially_paid' : 'issued';
+    if (status !== 'paid') settledAll = false;
+    await deps.store.updateInvoicePaid(invoice.id, { status, amountPaid: settled });
+    const correction = await deps.store.insertInvoice({
+      id: deps.ids.next('inv'),
+      accountId: input.accountId,
+      subscriptionId: invoice.subscriptionId,
+      series: series.series,
+      number,
+      kind: 'KOR',
+      // Settled at once for the part that lowered the debt; the refunded part once the money went back.
+      status: excess > 0n ? 'partially_paid' : 'paid',
+      issueDate: today,
+      dueDate: null,
+      periodFrom: invoice.periodFrom,
+      periodTo: invoice.periodTo,
+      currency: document.currency,
+      net: document.totals.net.amount,
+      vat: document.totals.vat.amount,
+      gross: document.totals.gross.amount,
+      amountPaid: -offset,
+      document: invoiceDocumentToJson(document),
+      ksefXml: issuesKsefInvoices(policy) ? renderFa3(document, { createdAt: input.at }) : null,
+      createdAt: input.at,
+    });
+    corrections.push(correction);
+    const amount = (minor: bigint) => toDecimalString(money(minor, invoice.currency));
+    await deps.eventLog.append([
+      {
+        chainId: input.accountId,
+        type: 'invoice.corrected',
+        clause: input.clause,
+        actor: input.actor,
+        cause: input.cause,
+        occurredAt: input.at,
+        data: {
+          invoice: correction.id,
+          number: correction.number,
+          corrects: invoice.id,
+          correctsNumber: invoice.number,
+          correctsIssueDate: invoice.issueDate,
+          issueDate: correction.issueDate,
+          reason: PROVIDER_NOTICE_REASON,
+          from: addDays(lastDay, 1),
+          to: period.to,
+          days: daysFrom(period, addDays(lastDay, 1)),
+          periodDays: periodDays(period),
+          currency: correction.currency,
+          net: amount(correction.net),
+          vat: amount(correction.vat),
+          gross: amount(correction.gross),
+          correctedGross: amount(correctedGross),
+          lowersDebtBy: amount(offset),
+          refund: amount(excess),
+          ksef: correction.ksefXml !== null,
+        },
+      },
+    ]);
+    if (excess > 0n)
+      refunds.push(
+        ...(await refundPaidExcess(deps, {
+          accountId: input.accountId,
+          invoice,
+          correction,
+          amount: subtract(
+            money(invoice.amountPaid, invoice.currency),
+            money(correctedGross, invoice.currency),
+          ),
+          reason: PROVIDER_NOTICE_REASON,
+          clause: input.clause,
+          cause: input.cause,
+          actor: input.actor,
+          now: input.at,
+        })),
+      );
+  }
+  await deps.store.updateSubscription(subscription.id, {
+    currentPeriodTo: lastDay,
+    cancelAtPeriodEnd: true,
+    ...(settledAll
+      ? { paidThrough: lastDay }
+      : subscription.paidThrough !== null && subscription.paidThrough > lastDay
+        ? { paidThrough: lastDay }
+        : {}),
+    updatedAt: input.at,
+  });
+  return { corrections, refunds };
 }
 
 /**

@@ -125,7 +125,7 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
     // A remote gateway (Stripe) is never called here, inside the transaction: the refund is written `pending`
     // and sent after the commit (`sendRefund`, or the runner), then settled in a second transaction.
     const remote = gateway?.remote === true;
-    const refunded =
+    const answer =
       gateway && !remote
         ? await gateway.refund({
             providerRef: payment.providerRef!,
@@ -133,6 +133,9 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
             idempotencyKey: key,
           })
         : null;
+    // An in-process gateway (the sandbox) answers at once; anything but a success is not a refund.
+    if (answer && answer.status !== 'succeeded') throw notRefundable(`the gateway answered ${answer.status}`);
+    const refunded = answer;
 
     const series = invoiceSeriesFor(isSandboxSeries(invoice.series) ? 'sandbox' : null, policy, 'KOR');
     const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: today });
@@ -243,16 +246,15 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
 async function sendOne(deps: BillingDeps, refund: RefundRow): Promise<void> {
   const [payment] = await deps.db.q.select().from(payments).where(eq(payments.id, refund.paymentId));
   const gateway = gatewayById(deps, refund.provider);
-  let providerRef: string;
+  let result: Awaited<ReturnType<NonNullable<typeof gateway>['refund']>>;
   try {
     if (!gateway || !payment?.providerRef)
       throw new Error(`refund ${refund.id}: ${refund.provider} cannot refund`);
-    const result = await gateway.refund({
+    result = await gateway.refund({
       providerRef: payment.providerRef,
       amount: money(refund.amount, refund.currency),
       idempotencyKey: refund.idempotencyKey,
     });
-    providerRef = result.providerRef;
   } catch (error) {
     const now = await deps.timeOf(null);
     await deps.db.q
@@ -264,7 +266,17 @@ async function sendOne(deps: BillingDeps, refund: RefundRow): Promise<void> {
       .where(and(eq(refunds.id, refund.id), eq(refunds.status, 'pending')));
     return;
   }
-  await settleRefund(deps, refund.id, { providerRef, cause: `refund:${refund.id}` });
+  const cause = `refund:${refund.id}`;
+  if (result.status === 'succeeded')
+    await settleRefund(deps, refund.id, { providerRef: result.providerRef, cause });
+  else if (result.status === 'failed')
+    await failRefund(deps, refund.id, { providerRef: result.providerRef, failure: result.failure, cause });
+  // Accepted, not confirmed: its webhook settles it (`refund.updated`); the runner does not send it again.
+  else
+    await deps.db.q
+      .update(refunds)
+      .set({ providerRef: result.providerRef, nextAttemptAt: null, lastError: null })
+      .where(and(eq(refunds.id, refund.id), eq(refunds.status, 'pending')));
 }
 
 /** Claims pending refunds due at `now` (or the one given), leasing them for 5 minutes, skipping rows others hold. */
@@ -331,14 +343,16 @@ export async function sendDueRefunds(
 
 /**
  * Settles a pending refund the gateway confirmed (its answer, or its webhook): the gateway's refund id and
- * the time on the refund, its correcting invoice (KOR) paid, `payment.refund_sent` (the policy's refund
- * clause). In one transaction (the caller's, if any); false, changing nothing, when it is no longer pending
+ * the time (the gateway's, `at`, when it tells it: a webhook's event time; else now) on the refund, its
+ * correcting invoice (KOR) paid, `payment.refund_sent` (the policy's refund clause), and lifecycle told
+ * (`onRefundSettled`: the refund obligation is met). This is the one place a gateway refund becomes
+ * `refunded`. In one transaction (the caller's, if any); false, changing nothing, when it is no longer pending
  * (the answer and the webhook both arrive; a webhook is replayed).
  */
 export async function settleRefund(
   deps: BillingDeps,
   refundId: string,
-  input: { providerRef: string; cause: string },
+  input: { providerRef: string; cause: string; at?: Date | undefined },
 ): Promise<boolean> {
   return deps.db.transaction(async () => {
     const [refund] = await deps.db.q.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
@@ -346,7 +360,9 @@ export async function settleRefund(
     const [life] = await deps.lifecycle.load([refund.accountId], true);
     if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: refund.accountId } });
     const now = await deps.timeOf(life.clockId);
-    await deps.store.markRefundSent(refund.id, { providerRef: input.providerRef, sentAt: now });
+    const policy = deps.policyOf(life.policyVersionId);
+    const at = input.at ?? now;
+    await deps.store.markRefundSent(refund.id, { providerRef: input.providerRef, sentAt: at });
     await deps.db.q
       .update(refunds)
       .set({ nextAttemptAt: null, lastError: null })
@@ -360,7 +376,7 @@ export async function settleRefund(
       {
         chainId: refund.accountId,
         type: 'payment.refund_sent',
-        clause: deps.policyOf(life.policyVersionId).billing.clauses.refund,
+        clause: policy.billing.clauses.refund,
         actor: 'system',
         cause: input.cause,
         occurredAt: now,
@@ -371,9 +387,93 @@ export async function settleRefund(
           currency: refund.currency,
           method: 'gateway',
           providerRef: input.providerRef,
+          sentAt: at.toISOString(),
         },
       },
     ]);
+    await deps.onRefundSettled?.({
+      accountId: refund.accountId,
+      clockId: life.clockId,
+      refundId: refund.id,
+      outcome: 'refunded',
+      at,
+      failure: null,
+      policy,
+      cause: input.cause,
+    });
+    return true;
+  });
+}
+
+/**
+ * A gateway refund failed (the gateway refused it, or its webhook reports it `failed`/`canceled`, even after it
+ * had confirmed it): the refund becomes `failed` with the failure, its correcting invoice (KOR) unpaid again
+ * (the money is still owed), `payment.refund_failed` for staff (the policy's refund clause), and lifecycle
+ * told (`onRefundSettled`: the obligation is due again). In one transaction (the caller's, if any); false,
+ * changing nothing, for a refund already failed, or not a gateway's (a replay).
+ */
+export async function failRefund(
+  deps: BillingDeps,
+  refundId: string,
+  input: { providerRef: string; failure: string; cause: string; at?: Date | undefined },
+): Promise<boolean> {
+  return deps.db.transaction(async () => {
+    const [refund] = await deps.db.q.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
+    if (
+      !refund ||
+      (refund.status !== 'pending' && refund.status !== 'refunded') ||
+      refund.provider === 'transfer'
+    )
+      return false;
+    const [life] = await deps.lifecycle.load([refund.accountId], true);
+    if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: refund.accountId } });
+    const now = await deps.timeOf(life.clockId);
+    const policy = deps.policyOf(life.policyVersionId);
+    const failure = input.failure.slice(0, 2000);
+    await deps.db.q
+      .update(refunds)
+      .set({
+        status: 'failed',
+        providerRef: input.providerRef,
+        sentAt: null,
+        nextAttemptAt: null,
+        lastError: failure,
+      })
+      .where(eq(refunds.id, refund.id));
+    if (refund.invoiceId) {
+      const correction = await deps.store.invoice(refund.accountId, refund.invoiceId);
+      if (correction && correction.status === 'paid')
+        await deps.store.updateInvoicePaid(correction.id, { status: 'issued', amountPaid: 0n });
+    }
+    await deps.eventLog.append([
+      {
+        chainId: refund.accountId,
+        type: 'payment.refund_failed',
+        clause: policy.billing.clauses.refund,
+        actor: 'system',
+        cause: input.cause,
+        occurredAt: now,
+        data: {
+          refund: refund.id,
+          payment: refund.paymentId,
+          amount: toDecimalString(money(refund.amount, refund.currency)),
+          currency: refund.currency,
+          providerRef: input.providerRef,
+          was: refund.status,
+          failure,
+        },
+      },
+    ]);
+    await deps.onRefundSettled?.({
+      accountId: refund.accountId,
+      clockId: life.clockId,
+      refundId: refund.id,
+      outcome: 'failed',
+      at: input.at ?? now,
+      failure,
+      policy,
+      cause: input.cause,
+    });
     return true;
   });
 }
@@ -399,7 +499,8 @@ export async function hurryRefundsOf(deps: BillingDeps, paymentId: string): Prom
 }
 
 /**
- * The operator has sent a transfer refund (`awaiting_transfer`): records the bank reference and the time, marks
+ * The operator has sent a transfer refund (`awaiting_transfer`, or a gateway refund that `failed`, sent by
+ * transfer instead): records the bank reference and the time, marks
  * the correcting invoice paid and writes `refund.sent`. Idempotent: a refund already sent is returned as it is.
  * Joins the caller's transaction.
  */
@@ -411,7 +512,8 @@ export async function confirmRefundTransfer(
     const [life] = await deps.lifecycle.load([input.accountId], true);
     if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: input.accountId } });
     const refund = await deps.store.refundForUpdate(input.accountId, input.refundId);
-    if (refund?.provider !== 'transfer')
+    // A transfer refund, or a gateway refund that failed and is given back by transfer instead.
+    if (refund?.provider !== 'transfer' && refund?.status !== 'failed')
       throw new AppError(billingErrors['billing.refund_not_found'], { details: { id: input.refundId } });
     if (refund.status === 'refunded') return refund;
     const reference = input.reference.trim();
@@ -446,4 +548,107 @@ export async function confirmRefundTransfer(
     ]);
     return sent;
   });
+}
+
+/**
+ * Gives back `amount` of what was paid for `invoice` after a correcting invoice (`correction`, a KOR of it)
+ * lowered it below what was paid (QU-LIF-05: the days after a provider notice's last day in a period invoiced
+ * and paid ahead). The invoice's succeeded payments give it back newest first, each at most its own amount
+ * and only if not refunded before (a payment is refunded at most once: `refund:<payment>`), each the way it
+ * came in: by the operator's transfer (`awaiting_transfer`, confirmed with `confirmRefundTransfer`), the
+ * sandbox at once, a remote gateway `pending` and sent by the refund runner after the commit, then settled
+ * by `settleRefund`. The refunds document themselves on `correction` (no KOR of their own) and are logged
+ * `payment.refunded` with `reason`. Inside the caller's transaction; returns the refunds written.
+ */
+export async function refundPaidExcess(
+  deps: BillingDeps,
+  input: {
+    accountId: string;
+    invoice: InvoiceRow;
+    correction: InvoiceRow;
+    amount: Money;
+    reason: string;
+    clause: string | null;
+    cause: string;
+    actor: string;
+    now: Date;
+  },
+): Promise<RefundRow[]> {
+  const paid = (await deps.store.paymentsOf(input.accountId))
+    .filter((p) => p.invoiceId === input.invoice.id && p.status === 'succeeded' && p.provider !== 'credit')
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+  const written: RefundRow[] = [];
+  let left = input.amount.amount;
+  for (const payment of paid) {
+    if (left <= 0n) break;
+    const key = `refund:${payment.id}`;
+    if (await deps.store.refundByKey(key)) continue;
+    const byTransfer = TRANSFER_PROVIDERS.has(payment.provider);
+    const gateway = byTransfer ? null : gatewayById(deps, payment.provider);
+    if (!byTransfer && (gateway === null || payment.providerRef === null)) continue;
+    const amount = money(left < payment.amount ? left : payment.amount, payment.currency);
+    left -= amount.amount;
+    const remote = gateway?.remote === true;
+    const answer =
+      gateway && !remote
+        ? await gateway.refund({ providerRef: payment.providerRef!, amount, idempotencyKey: key })
+        : null;
+    if (answer && answer.status !== 'succeeded')
+      throw new AppError(billingErrors['billing.payment_not_refundable'], {
+        details: { id: payment.id, problem: `the gateway answered ${answer.status}` },
+      });
+    const refund = await deps.store.insertRefund({
+      id: deps.ids.next('ref'),
+      accountId: input.accountId,
+      paymentId: payment.id,
+      invoiceId: input.correction.id,
+      amount: amount.amount,
+      currency: amount.currency,
+      reason: input.reason,
+      provider: gateway?.id ?? 'transfer',
+      providerRef: answer?.providerRef ?? null,
+      status: answer ? 'refunded' : remote ? 'pending' : 'awaiting_transfer',
+      sentAt: answer ? input.now : null,
+      idempotencyKey: key,
+      createdAt: input.now,
+      nextAttemptAt: remote ? await deps.timeOf(null) : null,
+    });
+    written.push(refund);
+    await deps.eventLog.append([
+      {
+        chainId: input.accountId,
+        type: 'payment.refunded',
+        clause: input.clause,
+        actor: input.actor,
+        cause: input.cause,
+        occurredAt: input.now,
+        data: {
+          refund: refund.id,
+          payment: payment.id,
+          reason: input.reason,
+          amount: toDecimalString(amount),
+          currency: amount.currency,
+          fee: null,
+          unusedDays: null,
+          correction: input.correction.id,
+          method: gateway ? 'gateway' : 'transfer',
+          status: refund.status,
+        },
+      },
+    ]);
+  }
+  if (left > 0n)
+    throw new AppError(billingErrors['billing.payment_not_refundable'], {
+      details: {
+        id: input.invoice.id,
+        problem: `${toDecimalString(money(left, input.amount.currency))} of the excess has no payment to go back to`,
+      },
+    });
+  // Given back at once (the sandbox): the correction is settled.
+  if (written.length > 0 && written.every((r) => r.status === 'refunded'))
+    await deps.store.updateInvoicePaid(input.correction.id, {
+      status: 'paid',
+      amountPaid: input.correction.gross,
+    });
+  return written;
 }

@@ -146,6 +146,10 @@ const REASON_TEXT: Record<string, { pl: string; en: string }> = {
     pl: 'Rozwiązanie umowy z ważnej przyczyny – zwrot za niewykorzystany okres',
     en: 'Termination for an important reason – refund of the unused period',
   },
+  provider_notice: {
+    pl: 'Wypowiedzenie umowy przez usługodawcę – korekta za okres po rozwiązaniu umowy',
+    en: 'Notice given by the provider – correction for the period after the contract ends',
+  },
   terms_objection: {
     pl: 'Sprzeciw wobec zmiany regulaminu – zwrot za niewykorzystany okres',
     en: 'Objection to a change of terms – refund of the unused period',

@@ -53,7 +53,13 @@ export type ChargeResult =
 /** Money given back for a succeeded charge (`providerRef`: the charge's reference). */
 export type RefundRequest = { providerRef: string; amount: Money; idempotencyKey: string };
 
-export type RefundResult = { status: 'succeeded'; providerRef: string };
+/**
+ * A gateway's answer to a refund: `succeeded` (the money went back), `pending` (accepted; the gateway confirms or
+ * fails it later, by webhook) or `failed` (refused for good, e.g. Stripe's `failed`/`canceled`).
+ */
+export type RefundResult =
+  | { status: 'succeeded' | 'pending'; providerRef: string }
+  | { status: 'failed'; providerRef: string; failure: string };
 
 export type FailureCode = 'card_declined' | 'insufficient_funds' | 'expired_card' | 'authentication_required';
 

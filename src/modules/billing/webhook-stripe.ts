@@ -5,7 +5,7 @@ import { billingErrors } from './billing-errors.ts';
 import { payments } from './billing-schema.ts';
 import { type ChargeSettlers, firstDelivery, paymentForUpdate, settleCharge } from './charge-payments.ts';
 import { outcomeOf, type StripeEvent } from './providers/stripe-provider.ts';
-import { hurryRefundsOf, pendingRefundByKey, settleRefund } from './refund-payment.ts';
+import { failRefund, hurryRefundsOf, pendingRefundByKey, settleRefund } from './refund-payment.ts';
 
 export type WebhookResult = 'applied' | 'duplicate' | 'ignored' | 'no_change';
 
@@ -90,7 +90,8 @@ export async function applyStripeEvent(
  * `refund:<payment>`) with status `succeeded` settle the pending refund through the same `settleRefund` as the
  * runner's answer, so whichever comes first applies and the other changes nothing; a refund of ours this
  * database does not know (yet) is refused with 409 and not recorded, so Stripe delivers it again. A refund
- * Stripe reports `failed` or `canceled` is put on record for staff (`payment.refund_failed`). `charge.refunded`
+ * Stripe reports `failed` or `canceled` (even after it succeeded) fails through `failRefund`: the money is owed
+ * again, staff see `payment.refund_failed`, lifecycle's obligation is due again. `charge.refunded`
  * names no refund: the payment's pending refunds are made due now, and the runner's re-send under their keys
  * gets Stripe's Refund and settles them. The event id is recorded in the same transaction: a replay changes
  * nothing.
@@ -129,27 +130,19 @@ async function applyRefundEvent(deps: BillingDeps, event: StripeEvent): Promise<
       throw new AppError(billingErrors['billing.webhook_not_applicable'], {
         details: { event: event.id, problem: `refund ${key} is not known yet` },
       });
+    // Stripe's time of the change (the event's), for when the money went back.
+    const created = (event as { created?: unknown }).created;
+    const at = typeof created === 'number' ? new Date(created * 1000) : undefined;
+    const cause = `stripe:${event.id}`;
     if (object.status === 'failed' || object.status === 'canceled') {
-      await deps.eventLog.append([
-        {
-          chainId: refund.accountId,
-          type: 'payment.refund_failed',
-          clause: null,
-          actor: 'system',
-          cause: `stripe:${event.id}`,
-          occurredAt: await deps.timeOf(null),
-          data: {
-            refund: refund.id,
-            payment: refund.paymentId,
-            providerRef: object.id,
-            status: object.status,
-          },
-        },
-      ]);
-      return 'applied';
+      const reason = (object as { failure_reason?: string | null }).failure_reason;
+      const failure = `stripe refund ${object.status}${reason ? `: ${reason}` : ''}`;
+      return (await failRefund(deps, refund.id, { providerRef: object.id, failure, cause, at }))
+        ? 'applied'
+        : 'no_change';
     }
     if (object.status !== 'succeeded') return 'no_change';
-    return (await settleRefund(deps, refund.id, { providerRef: object.id, cause: `stripe:${event.id}` }))
+    return (await settleRefund(deps, refund.id, { providerRef: object.id, cause, at }))
       ? 'applied'
       : 'no_change';
   });

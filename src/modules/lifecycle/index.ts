@@ -45,6 +45,7 @@ export {
 export { operatorActionErrors } from './operator-actions-errors.ts';
 export { type RestrictionInForce, withRestrictions } from './operator-actions-rules.ts';
 export type { BillingForLifecycle, RefundObligationRow } from './refund-obligations.ts';
+export { settleObligationsOfRefund } from './refund-obligations.ts';
 export { type RetentionLifeFacts, retentionLifeFacts } from './retention-facts.ts';
 export {
   decideStanding,

@@ -96,6 +96,8 @@ function refundJson(r: RefundObligationRow) {
     refundId: r.refundId,
     reference: r.reference,
     refundedAt: r.refundedAt?.toISOString() ?? null,
+    /** Why the gateway's refund failed (the obligation is due again); null otherwise. */
+    failure: r.failure,
   };
 }
 

@@ -102,12 +102,18 @@ export const refundObligations = pgTable(
     currency: text('currency').notNull(),
     dueBy: day('due_by').notNull(),
     method: text('method').$type<'gateway' | 'transfer'>().notNull(),
-    status: text('status').$type<'due' | 'refunded'>().notNull(),
+    /**
+     * `due`: to be refunded (by transfer, or again after a gateway refund failed: `failure`); `pending`: sent to
+     * the gateway, not confirmed yet (not met); `refunded`: the transfer was sent or the gateway confirmed it.
+     */
+    status: text('status').$type<'due' | 'pending' | 'refunded'>().notNull(),
     /** The billing refund (with its correcting invoice) for a gateway refund. */
     refundId: text('refund_id'),
     /** The bank reference of a refund sent by transfer. */
     reference: text('reference'),
     refundedAt: instant('refunded_at'),
+    /** Why the gateway's refund failed (the obligation is due again), for staff; null otherwise. */
+    failure: text('failure'),
     createdAt: instant('created_at').notNull(),
   },
   (t) => [

@@ -1,14 +1,16 @@
-import { and, eq } from 'drizzle-orm';
-import { daysBetween, type LocalDate } from '../../platform/calendar.ts';
+import { and, eq, ne } from 'drizzle-orm';
+import { addDays, daysBetween, type LocalDate, startOfDay } from '../../platform/calendar.ts';
 import type { Database } from '../../platform/db/database.ts';
+import type { DueWork } from '../../platform/due-work/due-work.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { EventLog } from '../../platform/evidence/event-log.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { type Money, money, sum, toDecimalString } from '../../platform/money.ts';
 import type { Policy } from '../../policy/index.ts';
-import type { decideRefund, PaymentRow, RefundRow } from '../billing/index.ts';
+import type { decideRefund, PaymentRow, RefundRow, RefundSettlement } from '../billing/index.ts';
 import { operatorActionErrors } from './operator-actions-errors.ts';
 import { refundObligations } from './operator-actions-schema.ts';
+import { WITHDRAWAL_REFUND_DEADLINE } from './withdrawal.ts';
 
 export type RefundObligationRow = typeof refundObligations.$inferSelect;
 
@@ -126,6 +128,9 @@ export async function refundPayments(
       throw error;
     }
     const byTransfer = refund.status === 'awaiting_transfer';
+    // A gateway refund counts as met only once the gateway confirmed it (the sandbox at once; Stripe, PayPal
+    // later: `settleObligationsOfRefund`, told by billing's `settleRefund` / `failRefund`).
+    const met = refund.status === 'refunded';
     const [row] = await deps.db.q
       .insert(refundObligations)
       .values({
@@ -140,9 +145,9 @@ export async function refundPayments(
         amount: refund.amount,
         currency: refund.currency,
         method: byTransfer ? 'transfer' : 'gateway',
-        status: byTransfer ? 'due' : 'refunded',
+        status: byTransfer ? 'due' : met ? 'refunded' : 'pending',
         refundId: refund.id,
-        refundedAt: byTransfer ? null : refund.createdAt,
+        refundedAt: met ? (refund.sentAt ?? refund.createdAt) : null,
       })
       .returning();
     if (byTransfer)
@@ -205,7 +210,8 @@ export async function recordTransfer(
       and(eq(refundObligations.accountId, input.accountId), eq(refundObligations.id, input.obligationId)),
     )
     .for('update');
-  if (row?.method !== 'transfer')
+  // By transfer: a transfer obligation, or a gateway one whose refund failed (due again, `failure`).
+  if (row?.method !== 'transfer' && !(row?.status === 'due' && row.failure !== null))
     throw new AppError(operatorActionErrors.refund_obligation_not_found, {
       details: { id: input.obligationId },
     });
@@ -221,7 +227,7 @@ export async function recordTransfer(
     });
   const [updated] = await deps.db.q
     .update(refundObligations)
-    .set({ status: 'refunded', reference: input.reference, refundedAt: input.at })
+    .set({ status: 'refunded', reference: input.reference, refundedAt: input.at, failure: null })
     .where(eq(refundObligations.id, row.id))
     .returning();
   await deps.eventLog.append([
@@ -243,4 +249,81 @@ export async function recordTransfer(
     },
   ]);
   return updated!;
+}
+
+/**
+ * A gateway refund was confirmed or failed (billing's `settleRefund` / `failRefund`, the one place gateway
+ * refunds are settled: the runner's answer, Stripe's `refund.*` webhooks, PayPal's answer), inside that
+ * transaction. Its obligations (CM-LIF-20, QU-LIF-08: money back within the deadline) follow it:
+ * - confirmed: `refunded`, at the gateway's time (`refundedAt`), any earlier failure cleared;
+ * - failed: due again (`due`, `failure` for staff, `refund.failed` with the obligation's clause), and the
+ *   deadline's alarm set for the day after `dueBy` (at once if that has passed): still due then → `refund.overdue`.
+ * A replay (the state is already that) changes nothing.
+ */
+export async function settleObligationsOfRefund(
+  deps: { db: Database; eventLog: EventLog; dueWork: Pick<DueWork, 'schedule'> },
+  settlement: RefundSettlement,
+): Promise<void> {
+  const rows = await deps.db.q
+    .select()
+    .from(refundObligations)
+    .where(
+      and(
+        eq(refundObligations.accountId, settlement.accountId),
+        eq(refundObligations.refundId, settlement.refundId),
+      ),
+    )
+    .for('update');
+  if (settlement.outcome === 'refunded') {
+    await deps.db.q
+      .update(refundObligations)
+      .set({ status: 'refunded', refundedAt: settlement.at, failure: null })
+      .where(
+        and(eq(refundObligations.refundId, settlement.refundId), ne(refundObligations.status, 'refunded')),
+      );
+    return;
+  }
+  const failed = rows.filter((r) => !(r.status === 'due' && r.failure === settlement.failure));
+  if (failed.length === 0) return;
+  await deps.db.q
+    .update(refundObligations)
+    .set({ status: 'due', refundedAt: null, failure: settlement.failure })
+    .where(eq(refundObligations.refundId, settlement.refundId));
+  const { policy } = settlement;
+  const clauseOf = (r: RefundObligationRow) =>
+    r.sourceKind === 'withdrawal'
+      ? (policy.billing.withdrawal?.clauses.refund ?? policy.billing.clauses.refund)
+      : policy.billing.clauses.refund;
+  await deps.eventLog.append(
+    failed.map((r) => ({
+      chainId: r.accountId,
+      type: 'refund.failed',
+      clause: clauseOf(r),
+      actor: 'system',
+      cause: settlement.cause,
+      occurredAt: settlement.at,
+      data: {
+        obligation: r.id,
+        refund: settlement.refundId,
+        payment: r.paymentId,
+        amount: toDecimalString(money(r.amount, r.currency)),
+        currency: r.currency,
+        dueBy: r.dueBy,
+        failure: settlement.failure,
+      },
+    })),
+  );
+  const tz = policy.locale.timeZone;
+  await deps.dueWork.schedule(
+    failed.map((r) => {
+      const deadline = startOfDay(addDays(r.dueBy, 1), tz);
+      return {
+        accountId: r.accountId,
+        kind: WITHDRAWAL_REFUND_DEADLINE,
+        ref: r.sourceId,
+        dueAt: deadline.getTime() > settlement.at.getTime() ? deadline : settlement.at,
+        clockId: settlement.clockId,
+      };
+    }),
+  );
 }

@@ -182,7 +182,8 @@ export function makeWithdrawals(deps: WithdrawalsDeps) {
         actor: input.actor,
         at: now,
       });
-      if (refunds.some((r) => r.status === 'due'))
+      // Due by transfer, or sent to a gateway that has not confirmed yet: either is late if not met by then.
+      if (refunds.some((r) => r.status !== 'refunded'))
         await dueWork.schedule([
           {
             accountId: input.accountId,
@@ -320,23 +321,28 @@ export function makeWithdrawals(deps: WithdrawalsDeps) {
 
   dueWork.register({
     kind: WITHDRAWAL_REFUND_DEADLINE,
-    // A provider deadline never moves; a refund still due after it is recorded as late (evidence), once.
+    // A provider deadline never moves; a refund not met after it (due, or a gateway's not confirmed) is
+    // recorded as late (evidence), once per firing. Also set again when a gateway refund fails (a termination's
+    // obligations too: `settleObligationsOfRefund`).
     handle: async (items: DueItem[]) => {
       for (const item of items) {
         const late = await db.q
           .select()
           .from(refundObligations)
-          .where(sql`${refundObligations.sourceId} = ${item.ref} and ${refundObligations.status} = 'due'`);
+          .where(
+            sql`${refundObligations.sourceId} = ${item.ref} and ${refundObligations.status} <> 'refunded'`,
+          );
         if (late.length === 0) continue;
         const [life] = await deps.lifecycle.load([item.accountId]);
-        const clause = life
-          ? (policyOf(life.policyVersionId).billing.withdrawal?.clauses.refund ?? null)
-          : null;
+        const billingTerms = life ? policyOf(life.policyVersionId).billing : null;
         await eventLog.append(
           late.map((r) => ({
             chainId: item.accountId,
             type: 'refund.overdue',
-            clause,
+            clause:
+              r.sourceKind === 'withdrawal'
+                ? (billingTerms?.withdrawal?.clauses.refund ?? null)
+                : (billingTerms?.clauses.refund ?? null),
             actor: 'system',
             cause: `due:${WITHDRAWAL_REFUND_DEADLINE}`,
             occurredAt: item.firedAt,
@@ -346,6 +352,8 @@ export function makeWithdrawals(deps: WithdrawalsDeps) {
               amount: toDecimalString(money(r.amount, r.currency)),
               currency: r.currency,
               dueBy: r.dueBy,
+              status: r.status,
+              failure: r.failure,
             },
           })),
         );

@@ -156,9 +156,14 @@ export function makeStripeProvider(config: StripeConfig): StripeGateway {
         },
         { idempotencyKey: request.idempotencyKey },
       );
+      // Stripe answers `pending` (or `requires_action`) for refunds it confirms later (`refund.updated`).
       if (refund.status === 'failed' || refund.status === 'canceled')
-        throw new Error(`Stripe refund ${refund.id} ${refund.status}`);
-      return { status: 'succeeded', providerRef: refund.id };
+        return {
+          status: 'failed',
+          providerRef: refund.id,
+          failure: `stripe refund ${refund.status}${refund.failure_reason ? `: ${refund.failure_reason}` : ''}`,
+        };
+      return { status: refund.status === 'succeeded' ? 'succeeded' : 'pending', providerRef: refund.id };
     },
 
     async cancel(providerRef) {
