@@ -2,11 +2,12 @@
  * Entrusted data at scale: one customer's 1,000,000 contacts exported as CSV, and one data subject erased
  * (by e-mail) from that store.
  *
- *   node --max-semi-space-size=16 --expose-gc bench/dsr.ts [--pglite] [--pg] [--contacts 1000000] [--activity 2] [--erasures 50]
+ *   node --max-semi-space-size=16 --expose-gc bench/dsr.ts [--pglite] [--pg] [--contacts 1000000] [--activity 2] [--erasures 50] [--profile PREFIX]
  *
  * Without --pglite or --pg both engines run. PostgreSQL is the server in DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test); the benchmark creates its own database there and drops it.
- * PGlite runs in a temporary folder that is removed afterwards.
+ * PGlite runs in a temporary folder that is removed afterwards; a child process (`--init-pglite DIR`) creates
+ * and migrates it, as a server opens an existing folder (initdb in this process would keep ~100 MB of RSS).
  *
  * Per engine: one account registers through the API (quanda preset, real clock); its contacts are seeded in
  * bulk SQL (generate_series: names with Polish diacritics, e-mail, phone, work address, one custom field)
@@ -15,16 +16,19 @@
  *    127.0.0.1), read by an HTTP client in the same process that counts the lines. On PostgreSQL the
  *    route streams one COPY … TO STDOUT (FORMAT csv); on PGlite keyset pages of 5,000 rows, each read only
  *    when the socket has taken the previous one (back-pressure), so memory stays flat. Run node with
- *    --max-semi-space-size=16 (bench/README.md: V8's young generation otherwise holds ~130 MB). Printed: rows/s and the process's peak RSS during the export, sampled every
- *    20 ms (server and client together; target ≥ 200,000 rows/s and < 300 MB).
+ *    --max-semi-space-size=16 (bench/README.md: V8's young generation otherwise holds ~130 MB). Printed: the RSS before and after seeding, rows/s and the process's peak RSS
+ *    during the export, sampled every 20 ms (server and client together; target ≥ 200,000 rows/s and
+ *    < 300 MB). `--profile PREFIX` writes a CPU profile of the export over HTTP.
  *  - Erasure: `--erasures` data subjects picked at random, each erased through the use case the API calls
  *    (`executeContactRequest`, kind erasure, by e-mail: find the contacts, delete their activity and
  *    them, record the request and its hash-chained event, in one transaction). Printed: median and p99 in
  *    ms (target < 50 ms), and a check that each subject is gone with its activity.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +50,8 @@ export type DsrFigures = {
   contacts: number;
   activities: number;
   seedSeconds: number;
+  /** RSS with the app built and the database open, before seeding; and after seeding (after gc). */
+  rssMb: { beforeSeed: number; afterSeed: number };
   export: {
     rows: number;
     seconds: number;
@@ -75,6 +81,11 @@ async function freshDatabase(
 ): Promise<{ db: Database; drop: () => Promise<void> }> {
   if (engine === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), 'klauzula-bench-dsr-'));
+    // Created and migrated by a child process: a server opens an existing data folder, and PGlite's initdb
+    // (a second WASM module, run once per folder) would leave ~100 MB in this process's RSS for good.
+    execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--init-pglite', dir], {
+      stdio: 'inherit',
+    });
     const db = await openDatabase({ dataDir: dir });
     return { db, drop: () => rm(dir, { recursive: true, force: true }) };
   }
@@ -99,7 +110,12 @@ const fold = (v: string) =>
   v.toLocaleLowerCase('pl').replaceAll('ł', 'l').normalize('NFD').replace(/\p{M}/gu, '');
 
 /** `n` contacts of one account with `activity` rows each, in bulk SQL; the ids sort in seeding order. */
-async function seedContacts(db: Database, accountId: string, n: number, activity: number): Promise<void> {
+export async function seedContacts(
+  db: Database,
+  accountId: string,
+  n: number,
+  activity: number,
+): Promise<void> {
   const chunk = 200_000;
   for (let from = 1; from <= n; from += chunk) {
     const to = Math.min(n, from + chunk - 1);
@@ -143,6 +159,21 @@ async function seedContacts(db: Database, accountId: string, n: number, activity
   await db.q.execute(sql`vacuum analyze`);
 }
 
+/** A CPU profile of this process (Chrome DevTools format) over the export only, not the seeding. */
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async (file: string) => {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -180,6 +211,8 @@ export async function benchDsr(options: {
   activity: number;
   erasures: number;
   serverUrl?: string;
+  /** Write a CPU profile of the export over HTTP to `<profile>-<engine>.cpuprofile`. */
+  profile?: string;
   log?: (line: string) => void;
 }): Promise<DsrFigures> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -231,10 +264,17 @@ export async function benchDsr(options: {
     const session = setCookie.find((c) => c.startsWith('klz_session='))?.split(';')[0];
     if (!session) throw new Error(`no session cookie: ${loggedIn.statusCode} ${loggedIn.body}`);
 
+    global.gc?.();
+    const rssBeforeSeed = process.memoryUsage.rss() / 1024 / 1024;
     let started = performance.now();
     await seedContacts(db, accountId, options.contacts, options.activity);
     const seedSeconds = (performance.now() - started) / 1000;
-    log(`seeded in ${seedSeconds.toFixed(1)} s`);
+    global.gc?.();
+    const rssAfterSeed = process.memoryUsage.rss() / 1024 / 1024;
+    log(
+      `seeded in ${seedSeconds.toFixed(1)} s; RSS ${rssBeforeSeed.toFixed(0)} MB before seeding (app built, ` +
+        `database open), ${rssAfterSeed.toFixed(0)} MB after`,
+    );
 
     // The export's pages alone, without HTTP.
     started = performance.now();
@@ -249,16 +289,18 @@ export async function benchDsr(options: {
     await app.http.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.http.server.address() as AddressInfo).port;
     global.gc?.();
-    const baseRss = process.memoryUsage().rss;
+    const baseRss = process.memoryUsage.rss();
     let peakRss = baseRss;
+    const profiler = options.profile ? await startProfiler() : null;
     const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
     }, 20);
     started = performance.now();
     const read = await readExport(port, `/v1/accounts/${accountId}/entrusted/export?format=csv`, session);
     const exportSeconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (profiler) await profiler.stop(`${options.profile}-${options.engine}.cpuprofile`);
     const rows = read.lines - 1;
     if (rows !== options.contacts)
       throw new Error(`the export had ${rows} rows, expected ${options.contacts}`);
@@ -316,6 +358,7 @@ export async function benchDsr(options: {
       contacts: options.contacts,
       activities: options.contacts * options.activity,
       seedSeconds,
+      rssMb: { beforeSeed: rssBeforeSeed, afterSeed: rssAfterSeed },
       export: exportFigures,
       erasure,
       targets: {
@@ -344,8 +387,16 @@ if (import.meta.main) {
       contacts: { type: 'string', default: '1000000' },
       activity: { type: 'string', default: '2' },
       erasures: { type: 'string', default: '50' },
+      profile: { type: 'string' },
+      'init-pglite': { type: 'string' },
     },
   });
+  if (values['init-pglite']) {
+    const db = await openDatabase({ dataDir: values['init-pglite'] });
+    await db.migrate();
+    await db.close();
+    process.exit(0);
+  }
   const engines: Engine[] =
     values.pglite || values.pg
       ? [...(values.pglite ? ['pglite' as const] : []), ...(values.pg ? ['postgres' as const] : [])]
@@ -356,5 +407,6 @@ if (import.meta.main) {
       contacts: Number(values.contacts),
       activity: Number(values.activity),
       erasures: Number(values.erasures),
+      ...(values.profile ? { profile: values.profile } : {}),
     });
 }
