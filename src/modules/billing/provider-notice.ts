@@ -3,17 +3,13 @@ import type { DueItem } from '../../platform/due-work/due-work.ts';
 import { type Money, money, multiplyRatio, subtract, toDecimalString } from '../../platform/money.ts';
 import type { Policy } from '../../policy/index.ts';
 import { billPurchase } from './bill-purchase.ts';
-import { type BillingDeps, invoiceSeriesFor, isSandboxSeries, RENEW } from './billing-context.ts';
+import { type BillingDeps, RENEW } from './billing-context.ts';
 import type { InvoiceRow, RefundRow, SubscriptionRow } from './billing-store.ts';
-import { invoiceDocumentFromJson, invoiceDocumentToJson } from './invoice-json.ts';
-import { takeInvoiceNumber } from './invoice-numbering.ts';
-import { issuesKsefInvoices, subscriptionLineText } from './invoice-rules.ts';
+import { subscriptionLineText } from './invoice-rules.ts';
 import { planName } from './issue-invoice.ts';
-import { renderFa3 } from './ksef/index.ts';
 import { daysFrom, type Frequency, fullPeriod, type Period, periodDays, prorate } from './periods.ts';
 import { makePlanChangesStore } from './plan-changes-store.ts';
-import { refundPaidExcess } from './refund-payment.ts';
-import { refundCorrection } from './refund-rules.ts';
+import { issueCorrection, refundPaidExcess } from './refund-payment.ts';
 import { renewalDueAt } from './renewal-rules.ts';
 import { termsAt } from './subscription-terms.ts';
 
@@ -227,17 +223,6 @@ async function correctOverInvoiced(
       policy.billing.dayCount,
     );
     if (share.amount <= 0n) continue;
-    const series = invoiceSeriesFor(isSandboxSeries(invoice.series) ? 'sandbox' : null, policy, 'KOR');
-    const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: today });
-    const document = refundCorrection(invoiceDocumentFromJson(invoice.document), {
-      number,
-      issueDate: today,
-      refund: share,
-      reason: PROVIDER_NOTICE_REASON,
-      method: 'transfer',
-    });
-    if (document.correction && invoice.ksefNumber)
-      document.correction.original.ksefNumber = invoice.ksefNumber;
     // What the customer paid beyond the corrected amount goes back; the rest of the share lowers what is owed.
     const correctedGross = invoice.gross - share.amount;
     const excess = invoice.amountPaid > correctedGross ? invoice.amountPaid - correctedGross : 0n;
@@ -246,27 +231,17 @@ async function correctOverInvoiced(
     const status = settled >= invoice.gross ? 'paid' : settled > 0n ? 'partially_paid' : 'issued';
     if (status !== 'paid') settledAll = false;
     await deps.store.updateInvoicePaid(invoice.id, { status, amountPaid: settled });
-    const correction = await deps.store.insertInvoice({
-      id: deps.ids.next('inv'),
-      accountId: input.accountId,
-      subscriptionId: invoice.subscriptionId,
-      series: series.series,
-      number,
-      kind: 'KOR',
+    const correction = await issueCorrection(deps, {
+      invoice,
+      policy,
+      issueDate: today,
+      at: input.at,
+      amount: share,
+      reason: PROVIDER_NOTICE_REASON,
+      method: 'transfer',
       // Settled at once for the part that lowered the debt; the refunded part once the money went back.
       status: excess > 0n ? 'partially_paid' : 'paid',
-      issueDate: today,
-      dueDate: null,
-      periodFrom: invoice.periodFrom,
-      periodTo: invoice.periodTo,
-      currency: document.currency,
-      net: document.totals.net.amount,
-      vat: document.totals.vat.amount,
-      gross: document.totals.gross.amount,
       amountPaid: -offset,
-      document: invoiceDocumentToJson(document),
-      ksefXml: issuesKsefInvoices(policy) ? renderFa3(document, { createdAt: input.at }) : null,
-      createdAt: input.at,
     });
     corrections.push(correction);
     const amount = (minor: bigint) => toDecimalString(money(minor, invoice.currency));

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type LocalDate, localDateOf } from '../../platform/calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import { type Money, money, parseMoney, toDecimalString } from '../../platform/money.ts';
+import type { Policy } from '../../policy/index.ts';
 import { lifecycleErrors } from '../lifecycle/index.ts';
 import { type BillingDeps, invoiceSeriesFor, isSandboxSeries } from './billing-context.ts';
 import { billingErrors } from './billing-errors.ts';
@@ -137,39 +138,17 @@ export async function refundPayment(deps: BillingDeps, input: RefundInput): Prom
     if (answer && answer.status !== 'succeeded') throw notRefundable(`the gateway answered ${answer.status}`);
     const refunded = answer;
 
-    const series = invoiceSeriesFor(isSandboxSeries(invoice.series) ? 'sandbox' : null, policy, 'KOR');
-    const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: today });
-    const document = refundCorrection(invoiceDocumentFromJson(invoice.document), {
-      number,
+    // A transfer refund is paid once the operator confirms the transfer, a remote one once the gateway answers.
+    const correction = await issueCorrection(deps, {
+      invoice,
+      policy,
       issueDate: today,
-      refund: decision.amount,
-      reason: reason,
+      at: now,
+      amount: decision.amount,
+      reason,
       method: gateway ? 'card' : 'transfer',
-    });
-    // FA(3) names the corrected invoice by its KSeF number once KSeF accepted it (NrKSeF), else NrKSeFN.
-    if (document.correction && invoice.ksefNumber)
-      document.correction.original.ksefNumber = invoice.ksefNumber;
-    const correction = await deps.store.insertInvoice({
-      id: deps.ids.next('inv'),
-      accountId: input.accountId,
-      subscriptionId: invoice.subscriptionId,
-      series: series.series,
-      number,
-      kind: 'KOR',
-      // A transfer refund is paid once the operator confirms the transfer, a remote one once the gateway answers.
       status: refunded ? 'paid' : 'issued',
-      issueDate: today,
-      dueDate: null,
-      periodFrom: invoice.periodFrom,
-      periodTo: invoice.periodTo,
-      currency: document.currency,
-      net: document.totals.net.amount,
-      vat: document.totals.vat.amount,
-      gross: document.totals.gross.amount,
-      amountPaid: refunded ? document.totals.gross.amount : 0n,
-      document: invoiceDocumentToJson(document),
-      ksefXml: issuesKsefInvoices(policy) ? renderFa3(document, { createdAt: now }) : null,
-      createdAt: now,
+      amountPaid: refunded ? 'gross' : 0n,
     });
     const refund = await deps.store.insertRefund({
       id: deps.ids.next('ref'),
@@ -355,12 +334,9 @@ export async function settleRefund(
   input: { providerRef: string; cause: string; at?: Date | undefined },
 ): Promise<boolean> {
   return deps.db.transaction(async () => {
-    const [refund] = await deps.db.q.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
+    const refund = await lockRefund(deps, refundId);
     if (refund?.status !== 'pending') return false;
-    const [life] = await deps.lifecycle.load([refund.accountId], true);
-    if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: refund.accountId } });
-    const now = await deps.timeOf(life.clockId);
-    const policy = deps.policyOf(life.policyVersionId);
+    const { life, now, policy } = await refundContext(deps, refund);
     const at = input.at ?? now;
     await deps.store.markRefundSent(refund.id, { providerRef: input.providerRef, sentAt: at });
     await deps.db.q
@@ -418,17 +394,14 @@ export async function failRefund(
   input: { providerRef: string; failure: string; cause: string; at?: Date | undefined },
 ): Promise<boolean> {
   return deps.db.transaction(async () => {
-    const [refund] = await deps.db.q.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
+    const refund = await lockRefund(deps, refundId);
     if (
       !refund ||
       (refund.status !== 'pending' && refund.status !== 'refunded') ||
       refund.provider === 'transfer'
     )
       return false;
-    const [life] = await deps.lifecycle.load([refund.accountId], true);
-    if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: refund.accountId } });
-    const now = await deps.timeOf(life.clockId);
-    const policy = deps.policyOf(life.policyVersionId);
+    const { life, now, policy } = await refundContext(deps, refund);
     const failure = input.failure.slice(0, 2000);
     await deps.db.q
       .update(refunds)
@@ -476,6 +449,18 @@ export async function failRefund(
     });
     return true;
   });
+}
+
+async function lockRefund(deps: BillingDeps, refundId: string): Promise<RefundRow | undefined> {
+  const [refund] = await deps.db.q.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
+  return refund;
+}
+
+/** The refund's account (locked), its time and its policy, for settling the refund. */
+async function refundContext(deps: BillingDeps, refund: RefundRow) {
+  const [life] = await deps.lifecycle.load([refund.accountId], true);
+  if (!life) throw new AppError(lifecycleErrors.account_not_found, { details: { id: refund.accountId } });
+  return { life, now: await deps.timeOf(life.clockId), policy: deps.policyOf(life.policyVersionId) };
 }
 
 /** A pending refund by its idempotency key (a webhook's `metadata.klauzula_intent`), locked. */
@@ -651,4 +636,59 @@ export async function refundPaidExcess(
       amountPaid: input.correction.gross,
     });
   return written;
+}
+
+/**
+ * A correcting invoice (KOR) of `amount` of `invoice`'s gross, spread over its lines with their VAT rates
+ * (`refundCorrection`), numbered in the policy's correction series (the sandbox's for sandbox invoices), naming
+ * the original by its KSeF number once KSeF accepted it (NrKSeF, else NrKSeFN), with its FA(3) XML for a
+ * Polish seller. Its status and amount paid are the caller's: a refund's KOR is paid when the money went back.
+ */
+export async function issueCorrection(
+  deps: BillingDeps,
+  input: {
+    invoice: InvoiceRow;
+    policy: Policy;
+    issueDate: LocalDate;
+    at: Date;
+    amount: Money;
+    reason: string;
+    method: 'card' | 'transfer';
+    status: InvoiceRow['status'];
+    /** What is settled of the KOR: `gross` for all of it (its gross is negative), or an amount. */
+    amountPaid: bigint | 'gross';
+  },
+): Promise<InvoiceRow> {
+  const { invoice, policy } = input;
+  const series = invoiceSeriesFor(isSandboxSeries(invoice.series) ? 'sandbox' : null, policy, 'KOR');
+  const { number } = await takeInvoiceNumber(deps.db, { ...series, issueDate: input.issueDate });
+  const document = refundCorrection(invoiceDocumentFromJson(invoice.document), {
+    number,
+    issueDate: input.issueDate,
+    refund: input.amount,
+    reason: input.reason,
+    method: input.method,
+  });
+  if (document.correction && invoice.ksefNumber) document.correction.original.ksefNumber = invoice.ksefNumber;
+  return deps.store.insertInvoice({
+    id: deps.ids.next('inv'),
+    accountId: invoice.accountId,
+    subscriptionId: invoice.subscriptionId,
+    series: series.series,
+    number,
+    kind: 'KOR',
+    status: input.status,
+    issueDate: input.issueDate,
+    dueDate: null,
+    periodFrom: invoice.periodFrom,
+    periodTo: invoice.periodTo,
+    currency: document.currency,
+    net: document.totals.net.amount,
+    vat: document.totals.vat.amount,
+    gross: document.totals.gross.amount,
+    amountPaid: input.amountPaid === 'gross' ? document.totals.gross.amount : input.amountPaid,
+    document: invoiceDocumentToJson(document),
+    ksefXml: issuesKsefInvoices(policy) ? renderFa3(document, { createdAt: input.at }) : null,
+    createdAt: input.at,
+  });
 }
